@@ -1,0 +1,41 @@
+import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
+import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import type { AppConfig } from '@app/config';
+import { sendScimError, toScimError } from './scim/scim-errors.filter.js';
+
+const isScim = (req: Request) => /^\/scim(\/|$)/i.test(req.path);
+
+/** SCIM paths answer every error in SCIM's format; other paths keep Nest's. */
+@Catch()
+class AppErrorsFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger('SCIM');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    if (isScim(req)) sendScimError(host.switchToHttp().getResponse<Response>(), toScimError(exception, this.logger), req);
+    else super.catch(exception, host);
+  }
+}
+
+/**
+ * The HTTP set-up shared by main.ts and every HTTP test. The app must be created with
+ * `bodyParser: false`: parsers are added here, in order, so that they can be scoped.
+ */
+export function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+  const logger = new Logger('HTTP');
+  app.disable('x-powered-by');
+  app.useBodyParser('json', {
+    type: ['application/json', 'application/scim+json', 'application/*+json'],
+    limit: config.SCIM_MAX_BODY_BYTES,
+  });
+  app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
+  // Body-parser failures (malformed JSON, oversized bodies) happen before routing.
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!isScim(req)) return next(error);
+    sendScimError(res, toScimError(error, logger), req);
+  });
+  app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter));
+  app.enableShutdownHooks();
+}

@@ -1,0 +1,4 @@
+export * from './data-source-options.js';
+export * from './database.service.js';
+export * from './database.module.js';
+export { MIGRATIONS } from './migrations/index.js';

@@ -1,0 +1,168 @@
+import { ScimError, type AttrPath, type CompareFilter, type Filter } from '@app/scim';
+
+/** A parameterised SQL condition over the resource table. */
+export interface SqlCondition {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+export type TargetKind = 'string' | 'boolean' | 'dateTime';
+
+/**
+ * What one filterable attribute compiles to. `column` is qualified with the resource alias, or with
+ * `c` for a column of a child table. `lowered`: the column already holds lower-cased text.
+ */
+export interface Target {
+  kind: TargetKind;
+  column: string;
+  caseExact: boolean;
+  lowered?: boolean;
+  /** Name of the multi-valued attribute whose child table holds the column. */
+  child?: string;
+}
+
+/** A child table of a multi-valued attribute, joined by `c.<foreignKey> = <alias>.id`. */
+export interface ChildTable {
+  table: string;
+  foreignKey: string;
+}
+
+/** The allow-list of one resource type: nothing else can be filtered or sorted on. */
+export interface FilterSpec {
+  alias: string;
+  /** Lower-cased core schema URN followed by ':', stripped from fully qualified paths. */
+  corePrefix: string;
+  /** Lower-cased canonical path (`name.givenname`, `emails.value`, `urn:…:department`) → target. */
+  targets: Map<string, Target>;
+  /** Lower-cased multi-valued attribute name → its child table. */
+  children: Map<string, ChildTable>;
+  /** Lower-cased path of a complex attribute compared through its `value` (e.g. the manager). */
+  valueAliases?: Set<string>;
+}
+
+function describe(path: AttrPath): string {
+  return `${path.uri ? `${path.uri}:` : ''}${path.attr}${path.sub ? `.${path.sub}` : ''}`;
+}
+
+function pathKey(spec: FilterSpec, path: AttrPath): string {
+  let key = describe(path).toLowerCase();
+  if (key.startsWith(spec.corePrefix)) key = key.slice(spec.corePrefix.length);
+  // A multi-valued attribute without a sub-attribute means its value (RFC 7644 §3.4.2.2).
+  if (!path.sub && (spec.children.has(key) || spec.valueAliases?.has(key))) key = `${key}.value`;
+  return key;
+}
+
+/** Sort column for `sortBy`; only single-valued attributes of the resource row qualify. */
+export function sortColumn(spec: FilterSpec, path: AttrPath, resource: string): string {
+  const found = spec.targets.get(pathKey(spec, path));
+  if (!found || found.child) throw ScimError.invalidValue(`${resource} cannot be sorted by "${describe(path)}"`);
+  return found.column;
+}
+
+const escapeLike = (text: string) => text.replace(/[!%_]/g, (ch) => `!${ch}`);
+
+/**
+ * Compiles a filter AST into a parameterised condition; multi-valued attributes become EXISTS
+ * sub-queries on their child table. Every comparison is null-safe (never SQL NULL), so `not`
+ * behaves as SCIM expects. `dateParam` converts a date into what the driver binds.
+ */
+export function compileFilter(filter: Filter, spec: FilterSpec, dateParam: (date: Date) => unknown): SqlCondition {
+  const params: Record<string, unknown> = {};
+  let counter = 0;
+  const param = (value: unknown): string => {
+    const name = `f${counter++}`;
+    params[name] = value;
+    return `:${name}`;
+  };
+
+  const target = (path: AttrPath): Target => {
+    const found = spec.targets.get(pathKey(spec, path));
+    if (!found) throw ScimError.invalidFilter(`The attribute "${describe(path)}" cannot be used in a filter`);
+    return found;
+  };
+
+  const exists = (child: string, condition: string) => {
+    const table = spec.children.get(child)!;
+    return `EXISTS (SELECT 1 FROM ${table.table} c WHERE c.${table.foreignKey} = ${spec.alias}.id AND ${condition})`;
+  };
+
+  const compare = (node: CompareFilter, t: Target): string => {
+    const { op, value } = node;
+    if (value === null) {
+      if (op === 'eq') return `${t.column} IS NULL`;
+      if (op === 'ne') return `${t.column} IS NOT NULL`;
+      throw ScimError.invalidFilter(`"${op}" cannot compare with null`);
+    }
+    if (t.kind === 'boolean') {
+      const flag =
+        typeof value === 'boolean' ? value : typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : undefined;
+      if (flag === undefined || (op !== 'eq' && op !== 'ne')) {
+        throw ScimError.invalidFilter(`"${describe(node.path)}" is a boolean: use eq or ne with true or false`);
+      }
+      return `${t.column} IS NOT NULL AND ${t.column} ${op === 'eq' ? '=' : '<>'} ${param(flag ? 1 : 0)}`;
+    }
+    if (t.kind === 'dateTime') {
+      const date = typeof value === 'string' ? new Date(value) : undefined;
+      if (!date || Number.isNaN(date.getTime()) || ['co', 'sw', 'ew'].includes(op)) {
+        throw ScimError.invalidFilter(`"${describe(node.path)}" is a dateTime: compare it with a date such as "2026-01-31T12:00:00Z"`);
+      }
+      const sqlOp = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' }[op as 'eq'];
+      return `${t.column} IS NOT NULL AND ${t.column} ${sqlOp} ${param(dateParam(date))}`;
+    }
+    if (typeof value === 'boolean') throw ScimError.invalidFilter(`"${describe(node.path)}" is a string, not a boolean`);
+    const text = t.caseExact ? String(value) : String(value).toLowerCase();
+    const column = !t.caseExact && !t.lowered ? `lower(${t.column})` : t.column;
+    const guard = `${t.column} IS NOT NULL AND`;
+    switch (op) {
+      case 'eq':
+        return `${guard} ${column} = ${param(text)}`;
+      case 'ne':
+        return `(${t.column} IS NULL OR ${column} <> ${param(text)})`;
+      case 'co':
+        return `${guard} ${column} LIKE ${param(`%${escapeLike(text)}%`)} ESCAPE '!'`;
+      case 'sw':
+        return `${guard} ${column} LIKE ${param(`${escapeLike(text)}%`)} ESCAPE '!'`;
+      case 'ew':
+        return `${guard} ${column} LIKE ${param(`%${escapeLike(text)}`)} ESCAPE '!'`;
+      default: {
+        const sqlOp = { gt: '>', ge: '>=', lt: '<', le: '<=' }[op];
+        return `${guard} ${column} ${sqlOp} ${param(text)}`;
+      }
+    }
+  };
+
+  const compile = (node: Filter, scope?: string): string => {
+    switch (node.op) {
+      case 'and':
+      case 'or':
+        return `(${compile(node.left, scope)} ${node.op.toUpperCase()} ${compile(node.right, scope)})`;
+      case 'not':
+        return `NOT (${compile(node.filter, scope)})`;
+      case 'valuePath': {
+        if (scope) throw ScimError.invalidFilter('Value filters cannot be nested');
+        const child = pathKey(spec, { ...node.path, sub: undefined }).replace(/\.value$/, '');
+        if (!spec.children.has(child)) throw ScimError.invalidFilter(`"${describe(node.path)}" cannot be used with a value filter`);
+        return exists(child, `(${compile(node.filter, child)})`);
+      }
+      default: {
+        const path = scope ? { attr: scope, sub: node.path.sub ? `${node.path.attr}.${node.path.sub}` : node.path.attr } : node.path;
+        const t = target(path);
+        if (scope && t.child !== scope) throw ScimError.invalidFilter(`"${describe(node.path)}" is not a sub-attribute of ${scope}`);
+        const condition = node.op === 'pr' ? `${t.column} IS NOT NULL` : compare(node, t);
+        return t.child && !scope ? exists(t.child, condition) : `(${condition})`;
+      }
+    }
+  };
+
+  return { sql: compile(filter), params };
+}
+
+/** The targets of a multi-valued attribute stored as child rows with value/type/display/primary. */
+export function childTargets(child: string, columns: { value: string; type?: string; display?: string; primary?: string }): [string, Target][] {
+  const key = child.toLowerCase();
+  const targets: [string, Target][] = [[`${key}.value`, { kind: 'string', column: `c.${columns.value}`, caseExact: false, lowered: true, child: key }]];
+  if (columns.type) targets.push([`${key}.type`, { kind: 'string', column: `c.${columns.type}`, caseExact: false, child: key }]);
+  if (columns.display) targets.push([`${key}.display`, { kind: 'string', column: `c.${columns.display}`, caseExact: false, child: key }]);
+  if (columns.primary) targets.push([`${key}.primary`, { kind: 'boolean', column: `c.${columns.primary}`, caseExact: true, child: key }]);
+  return targets;
+}

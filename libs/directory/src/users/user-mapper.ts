@@ -1,0 +1,140 @@
+import { ENTERPRISE_USER_SCHEMA, ScimError, USER_SCHEMA, type ScimResource } from '@app/scim';
+import type { ScimUserEntity } from './scim-user.entity.js';
+import type { MultiValuedRow } from './multi-valued-row.entity.js';
+import { CHILD_ATTRIBUTES, EXTRA_ATTRIBUTES, USER_COLUMNS, type ChildAttribute } from './user-attributes.js';
+
+/** A user as stored: its row and its child rows. */
+export interface StoredUser {
+  user: ScimUserEntity;
+  emails: MultiValuedRow[];
+  phoneNumbers: MultiValuedRow[];
+  /** Groups the user is a direct member of. */
+  groups: { id: string; displayName: string }[];
+}
+
+/** Column values of a user, without identity and bookkeeping fields. */
+export type UserFields = Omit<ScimUserEntity, 'id' | 'tenantId' | 'version' | 'createdAt' | 'updatedAt'>;
+export type ChildValues = Pick<MultiValuedRow, 'value' | 'type' | 'primary' | 'display'>;
+export interface UserData {
+  fields: UserFields;
+  emails: ChildValues[];
+  phoneNumbers: ChildValues[];
+}
+
+type Json = Record<string, unknown>;
+
+function get(resource: ScimResource, path: string): unknown {
+  const urnEnd = path.lastIndexOf(':');
+  let target: unknown = resource;
+  let rest = path;
+  if (urnEnd >= 0) {
+    target = resource[path.slice(0, urnEnd)];
+    rest = path.slice(urnEnd + 1);
+  }
+  for (const part of rest.split('.')) {
+    if (target === null || typeof target !== 'object') return undefined;
+    target = (target as Json)[part];
+  }
+  return target;
+}
+
+function set(resource: Json, path: string, value: string): void {
+  const urnEnd = path.lastIndexOf(':');
+  let target = resource;
+  let rest = path;
+  if (urnEnd >= 0) {
+    const urn = path.slice(0, urnEnd);
+    target = (resource[urn] ??= {}) as Json;
+    rest = path.slice(urnEnd + 1);
+  }
+  const parts = rest.split('.');
+  for (const part of parts.slice(0, -1)) target = (target[part] ??= {}) as Json;
+  target[parts[parts.length - 1]] = value;
+}
+
+function checkedString(value: unknown, label: string, maxLength: number): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw ScimError.invalidValue(`${label} must be a string`);
+  if (value.length > maxLength) throw ScimError.invalidValue(`${label} is longer than ${maxLength} characters`);
+  return value;
+}
+
+function childValues(resource: ScimResource, attribute: ChildAttribute): ChildValues[] {
+  const list = resource[attribute];
+  if (!Array.isArray(list)) return [];
+  const max = CHILD_ATTRIBUTES[attribute].valueMax;
+  return list.map((element: Json, index) => ({
+    value: checkedString(element.value, `${attribute}[${index}].value`, max) ?? '',
+    type: checkedString(element.type, `${attribute}[${index}].type`, 64),
+    primary: element.primary === true,
+    display: checkedString(element.display, `${attribute}[${index}].display`, 255),
+  }));
+}
+
+/** Column values for a canonical User resource; values too long for their column are rejected. */
+export function userData(resource: ScimResource): UserData {
+  const userName = checkedString(resource.userName, 'userName', 255);
+  if (!userName) throw ScimError.invalidValue('userName is required');
+  const fields = {
+    userName,
+    userNameKey: userName.toLowerCase(),
+    active: resource.active !== false,
+    extra: null,
+  } as UserFields;
+  for (const column of USER_COLUMNS) {
+    fields[column.property] = checkedString(get(resource, column.path), column.path, column.maxLength);
+  }
+  const extra: Json = {};
+  for (const name of EXTRA_ATTRIBUTES) if (resource[name] !== undefined) extra[name] = resource[name];
+  if (Object.keys(extra).length > 0) {
+    fields.extra = JSON.stringify(extra);
+    if (fields.extra.length > 1_000_000) throw ScimError.invalidValue('The user has too much data in its multi-valued attributes');
+  }
+  return { fields, emails: childValues(resource, 'emails'), phoneNumbers: childValues(resource, 'phoneNumbers') };
+}
+
+function childResource(rows: MultiValuedRow[]): Json[] | undefined {
+  if (rows.length === 0) return undefined;
+  return [...rows]
+    .sort((a, b) => a.position - b.position)
+    .map((row) => {
+      const element: Json = { value: row.value };
+      if (row.type !== null) element.type = row.type;
+      if (row.primary) element.primary = true;
+      if (row.display !== null) element.display = row.display;
+      return element;
+    });
+}
+
+/** The weak ETag of a stored version. */
+export function etag(version: number): string {
+  return `W/"${version}"`;
+}
+
+/** The canonical SCIM User resource of a stored user. */
+export function userResource(stored: StoredUser, baseUrl: string): ScimResource {
+  const { user } = stored;
+  const resource: Json = { schemas: [USER_SCHEMA], id: user.id, userName: user.userName };
+  for (const column of USER_COLUMNS) {
+    const value = user[column.property];
+    if (value !== null) set(resource, column.path, value);
+  }
+  resource.active = user.active;
+  const emails = childResource(stored.emails);
+  if (emails) resource.emails = emails;
+  const phoneNumbers = childResource(stored.phoneNumbers);
+  if (phoneNumbers) resource.phoneNumbers = phoneNumbers;
+  if (user.extra) Object.assign(resource, JSON.parse(user.extra) as Json);
+  if (stored.groups.length > 0) {
+    resource.groups = stored.groups.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type: 'direct' }));
+  }
+  if (resource[ENTERPRISE_USER_SCHEMA]) resource.schemas = [USER_SCHEMA, ENTERPRISE_USER_SCHEMA];
+  resource.meta = {
+    resourceType: 'User',
+    created: user.createdAt.toISOString(),
+    lastModified: user.updatedAt.toISOString(),
+    location: `${baseUrl}/Users/${user.id}`,
+    version: etag(user.version),
+  };
+  return resource;
+}

@@ -1,0 +1,70 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Database } from '@app/database';
+import { ScimTokenEntity } from './scim-token.entity.js';
+
+const TOKEN_PREFIX = 'atea_scim_';
+const DAY_MS = 86_400_000;
+/** last_used_at is written at most this often per token, to keep SCIM reads free of writes. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+export interface IssuedScimToken {
+  id: string;
+  token: string;
+  expiresAt: string | null;
+}
+
+export interface ScimTokenPrincipal {
+  tenantId: string;
+  tokenId: string;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+@Injectable()
+export class ScimTokenService {
+  constructor(private readonly db: Database) {}
+
+  /** Issues a token; the plaintext is returned once and never stored. `expiresInDays` 0 means no expiry. */
+  async issue(tenantId: string, options: { expiresInDays?: number; description?: string } = {}): Promise<IssuedScimToken> {
+    const days = options.expiresInDays ?? 365;
+    if (!Number.isInteger(days) || days < 0 || days > 3650) throw new RangeError('expiresInDays must be a whole number from 0 to 3650');
+    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const now = new Date();
+    const entity = Object.assign(new ScimTokenEntity(), {
+      id: randomUUID(),
+      tenantId,
+      tokenHash: hashToken(token),
+      tokenPrefix: token.slice(0, 14),
+      description: options.description?.slice(0, 200) ?? null,
+      createdAt: now,
+      expiresAt: days === 0 ? null : new Date(now.getTime() + days * DAY_MS),
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    await this.db.transaction((m) => m.insert(ScimTokenEntity, entity));
+    return { id: entity.id, token, expiresAt: entity.expiresAt?.toISOString() ?? null };
+  }
+
+  /** The tenant of a valid token; null for an unknown, expired or revoked one. */
+  async verify(token: string): Promise<ScimTokenPrincipal | null> {
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+    const entity = await this.db.read((m) => m.findOneBy(ScimTokenEntity, { tokenHash: hashToken(token) }));
+    const now = Date.now();
+    if (!entity || entity.revokedAt || (entity.expiresAt && entity.expiresAt.getTime() <= now)) return null;
+    if (!entity.lastUsedAt || now - entity.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+      await this.db.transaction((m) => m.update(ScimTokenEntity, { id: entity.id }, { lastUsedAt: new Date(now) }));
+    }
+    return { tenantId: entity.tenantId, tokenId: entity.id };
+  }
+
+  /** Revokes a token of the tenant; false when the tenant has no such token. */
+  async revoke(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.db.transaction((m) =>
+      m.update(ScimTokenEntity, { tenantId, id }, { revokedAt: new Date() }),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createConnection } from 'mysql2/promise';
+import { inject } from 'vitest';
+import { loadConfig } from '@app/config';
+import { TenantService } from '@app/directory';
+import { ScimTokenService } from '@app/identity';
+import { AppModule } from '../../apps/api/src/app.module.js';
+import { configureHttp } from '../../apps/api/src/http.js';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+/** The databases the e2e suite runs on: SQLite always, MySQL when reachable (always under CI=true). */
+export function dialects(): Dialect[] {
+  return inject('mysqlUrl') ? ['sqlite', 'mysql'] : ['sqlite'];
+}
+
+/** A fresh, empty database of the given kind, and how to drop it. */
+export async function createTestDatabase(dialect: Dialect): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'atea-e2e-'));
+    return { url: `sqlite:${join(dir, 'atea.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const server = new URL(inject('mysqlUrl'));
+  const name = `atea_e2e_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = await createConnection({ uri: server.toString() });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
+  await admin.end();
+  const url = new URL(server.toString());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = await createConnection({ uri: server.toString() });
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    },
+  };
+}
+
+export interface TestApp {
+  /** Base URL of the running service, e.g. http://127.0.0.1:41234 */
+  url: string;
+  scimUrl: string;
+  app: NestExpressApplication;
+  databaseUrl: string;
+  /** A new tenant and a SCIM token for it. */
+  tenant(slug?: string): Promise<{ id: string; slug: string; token: string }>;
+  close(): Promise<void>;
+}
+
+/** The real application, on a real database and a real port, as main.ts sets it up. */
+export async function startApp(dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase(dialect);
+  const app = await bootApp(database.url, env);
+  return {
+    ...app,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Boots the app on an existing database (for restarts and several instances on one database). */
+export async function bootApp(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const probe = loadConfig({ DATABASE_URL: databaseUrl, ...env, PORT: '0' });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(probe)] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
+  configureHttp(app, probe);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  // meta.location and the OAuth issuer derive from PUBLIC_URL: point it at the port just taken.
+  probe.PUBLIC_URL = env.PUBLIC_URL ?? url;
+  let counter = 0;
+  return {
+    url,
+    scimUrl: `${url}/scim/v2`,
+    app,
+    databaseUrl,
+    async tenant(slug = `t${process.pid}-${Date.now().toString(36)}-${counter++}`) {
+      const tenant = await app.get(TenantService).create(slug, `Tenant ${slug}`);
+      const { token } = await app.get(ScimTokenService).issue(tenant.id);
+      return { id: tenant.id, slug, token };
+    },
+    close: () => app.close(),
+  };
+}
