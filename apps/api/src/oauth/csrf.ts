@@ -1,0 +1,43 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+const COOKIE = 'atea_csrf';
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Signed double-submit CSRF protection for the interaction forms: a random cookie (path
+ * `/interaction`, HttpOnly, SameSite=Lax) and a form field holding the HMAC of that cookie and the
+ * interaction uid. A forged cross-site post has neither the cookie's value nor the key.
+ */
+export class Csrf {
+  constructor(private readonly key: string) {}
+
+  /** The token for the page's form; sets the cookie when the browser has none yet. */
+  issue(req: Request, res: Response, uid: string): string {
+    let secret = readCookie(req, COOKIE);
+    if (!secret || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
+      secret = randomBytes(32).toString('base64url');
+      res.cookie(COOKIE, secret, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/interaction' });
+    }
+    return this.sign(secret, uid);
+  }
+
+  verify(req: Request, uid: string, token: unknown): boolean {
+    const secret = readCookie(req, COOKIE);
+    if (!secret || typeof token !== 'string') return false;
+    const expected = Buffer.from(this.sign(secret, uid));
+    const actual = Buffer.from(token);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  private sign(secret: string, uid: string): string {
+    return createHmac('sha256', this.key).update(`csrf.${secret}.${uid}`).digest('base64url');
+  }
+}

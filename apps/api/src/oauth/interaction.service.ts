@@ -1,0 +1,192 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { TenantService } from '@app/directory';
+import { AccountService, KEY_MATERIAL, OAuthClientService, type KeyMaterial, type SignInResult } from '@app/identity';
+import { Csrf } from './csrf.js';
+import { OidcProviderHost } from './oidc-provider.host.js';
+import { consentPage } from './views/consent.view.js';
+import { errorPage } from './views/error.view.js';
+import { PAGE_CSP } from './views/layout.js';
+import { loginPage } from './views/login.view.js';
+
+type Details = Awaited<ReturnType<OidcProviderHost['provider']['interactionDetails']>>;
+
+interface Context {
+  details: Details;
+  clientName: string;
+  tenantId: string;
+  tenantName: string;
+}
+
+const field = (body: unknown, name: string): string | undefined => {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** The login and consent pages of the Authorize dialog (`/interaction/:uid`). */
+@Injectable()
+export class InteractionService {
+  private readonly logger = new Logger('Interaction');
+  private readonly csrf: Csrf;
+
+  constructor(
+    private readonly host: OidcProviderHost,
+    private readonly accounts: AccountService,
+    private readonly clients: OAuthClientService,
+    private readonly tenants: TenantService,
+    @Inject(KEY_MATERIAL) keys: KeyMaterial,
+  ) {
+    this.csrf = new Csrf(keys.cookieKeys[0]);
+  }
+
+  async show(uid: string, req: Request, res: Response): Promise<void> {
+    const context = await this.load(uid, req, res);
+    if (!context) return;
+    const { details } = context;
+    if (details.prompt.name === 'login') return this.renderLogin(req, res, context);
+    if (details.prompt.name === 'consent') return this.renderConsent(req, res, context);
+    this.send(res, 400, errorPage('This request cannot be completed', 'Atea cannot handle what the application asked for.', details.prompt.name));
+  }
+
+  async login(uid: string, req: Request, res: Response): Promise<void> {
+    const context = await this.load(uid, req, res);
+    if (!context) return;
+    if (context.details.prompt.name !== 'login') return this.redirectToPage(res, uid);
+    const email = (field(req.body, 'email') ?? '').trim().slice(0, 320);
+    const password = field(req.body, 'password') ?? '';
+    if (!this.csrf.verify(req, uid, field(req.body, 'csrf'))) {
+      return this.renderLogin(req, res, context, 403, 'This form expired or was sent from elsewhere. Please sign in again.', email);
+    }
+    if (!email || !password) return this.renderLogin(req, res, context, 400, 'Enter your email address and your password.', email);
+
+    const result = await this.accounts.signIn(context.tenantId, email, password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    if (!result.ok) {
+      this.logger.log(`sign-in refused (${result.reason}) for tenant ${context.tenantId}`);
+      const { status, message } = this.signInError(result, context.tenantName);
+      if (result.reason === 'throttled') res.setHeader('Retry-After', String(Math.max(1, Math.ceil((result.until.getTime() - Date.now()) / 1000))));
+      return this.renderLogin(req, res, context, status, message, email);
+    }
+    this.logger.log(`account ${result.account.id} signed in for tenant ${context.tenantId}`);
+    await this.host.provider.interactionFinished(req, res, { login: { accountId: result.account.id } }, { mergeWithLastSubmission: false });
+  }
+
+  async consent(uid: string, req: Request, res: Response): Promise<void> {
+    const context = await this.load(uid, req, res);
+    if (!context) return;
+    const { details } = context;
+    if (details.prompt.name !== 'consent') return this.redirectToPage(res, uid);
+    if (!this.csrf.verify(req, uid, field(req.body, 'csrf'))) {
+      this.send(res, 403, errorPage('This form has expired', 'The confirmation was sent from elsewhere or is too old.'));
+      return;
+    }
+    const provider = this.host.provider;
+    const accountId = details.session?.accountId;
+    if (field(req.body, 'decision') !== 'allow' || !accountId) {
+      this.logger.log(`authorization declined for tenant ${context.tenantId}`);
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The administrator declined the request' },
+        { mergeWithLastSubmission: false },
+      );
+      return;
+    }
+    const grant = details.grantId
+      ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId: details.params.client_id as string }))
+      : new provider.Grant({ accountId, clientId: details.params.client_id as string });
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    this.logger.log(`account ${accountId} authorized client ${String(details.params.client_id)} for tenant ${context.tenantId}`);
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+
+  /** The interaction of this browser, its client and tenant; renders an error page and returns undefined when there is none. */
+  private async load(uid: string, req: Request, res: Response): Promise<Context | undefined> {
+    let details: Details;
+    try {
+      details = await this.host.provider.interactionDetails(req, res);
+    } catch {
+      details = undefined as unknown as Details;
+    }
+    if (!details || details.uid !== uid) {
+      this.send(
+        res,
+        400,
+        errorPage('This sign-in request has expired', 'It was completed already, it is more than an hour old, or it was opened in another browser.'),
+      );
+      return undefined;
+    }
+    const client = await this.clients.findClient(String(details.params.client_id));
+    const tenant = client ? await this.tenants.findById(client.tenantId) : null;
+    if (!client || !tenant) {
+      this.send(res, 400, errorPage('This request cannot be completed', 'The application that sent you here is no longer registered with Atea.'));
+      return undefined;
+    }
+    if (tenant.status === 'suspended') {
+      this.send(res, 403, errorPage('Access is suspended', `${tenant.name}'s access to Atea is suspended. Contact Atea support.`, 'tenant_suspended'));
+      return undefined;
+    }
+    return { details, clientName: client.name, tenantId: tenant.id, tenantName: tenant.name };
+  }
+
+  private signInError(result: Exclude<SignInResult, { ok: true }>, tenantName: string): { status: number; message: string } {
+    switch (result.reason) {
+      case 'invalid':
+        return { status: 401, message: `The email address or password is wrong, or the account is not an administrator of ${tenantName}.` };
+      case 'disabled':
+        return { status: 403, message: `This account is disabled. Ask another administrator of ${tenantName} or Atea support for help.` };
+      case 'locked':
+        return {
+          status: 423,
+          message: `This account is locked after too many wrong passwords. Try again in ${waitText(result.until)}, or ask Atea support to unlock it.`,
+        };
+      case 'throttled':
+        return { status: 429, message: `Too many failed sign-ins from your network. Wait ${waitText(result.until)} and try again.` };
+    }
+  }
+
+  private renderLogin(req: Request, res: Response, c: Context, status = 200, error?: string, email?: string): void {
+    const csrf = this.csrf.issue(req, res, c.details.uid);
+    this.send(res, status, loginPage({ uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email, error }));
+  }
+
+  private async renderConsent(req: Request, res: Response, c: Context): Promise<void> {
+    const account = c.details.session?.accountId ? await this.accounts.findEnabled(c.details.session.accountId) : null;
+    if (!account) {
+      this.send(res, 400, errorPage('This sign-in request has expired', 'Your sign-in is no longer valid.'));
+      return;
+    }
+    const csrf = this.csrf.issue(req, res, c.details.uid);
+    this.send(res, 200, consentPage({ uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email: account.email }));
+  }
+
+  private redirectToPage(res: Response, uid: string): void {
+    res.redirect(303, `/interaction/${encodeURIComponent(uid)}`);
+  }
+
+  private send(res: Response, status: number, body: string): void {
+    res
+      .status(status)
+      .setHeader('Content-Type', 'text/html; charset=utf-8')
+      .setHeader('Cache-Control', 'no-store')
+      .setHeader('Content-Security-Policy', PAGE_CSP)
+      .setHeader('X-Frame-Options', 'DENY')
+      .setHeader('X-Content-Type-Options', 'nosniff')
+      .setHeader('Referrer-Policy', 'no-referrer')
+      .send(body);
+  }
+}
+
+function waitText(until: Date): string {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}

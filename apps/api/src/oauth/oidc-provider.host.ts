@@ -1,0 +1,224 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { AppConfig } from '@app/config';
+import {
+  AccountService,
+  createOidcAdapter,
+  KEY_MATERIAL,
+  OAuthClientService,
+  OidcPayloadStore,
+  type KeyMaterial,
+} from '@app/identity';
+import { oauthErrorPage } from './views/error.view.js';
+
+/** The scope of the SCIM API, defaulted when a client (Entra) sends none. */
+export const SCIM_SCOPE = 'scim';
+
+const DAY = 86_400;
+
+/** The tenant an oidc-provider client belongs to (our `tenant_id` client metadata). */
+export function clientTenantId(client: unknown): string | undefined {
+  const c = client as { tenant_id?: unknown; tenantId?: unknown; metadata?: () => Record<string, unknown> } | undefined;
+  const value = c?.tenant_id ?? c?.tenantId ?? c?.metadata?.().tenant_id;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The account behind a session or grant, as findAccount returns it. */
+export interface OidcAccount {
+  accountId: string;
+  tenantId: string | null;
+  email: string;
+  claims(): { sub: string };
+}
+
+/**
+ * Owns the oidc-provider instance (OAuth 2.0 authorization server under `/oauth`). It is built on
+ * first use, so that the issuer follows PUBLIC_URL as configured when the first request arrives.
+ */
+@Injectable()
+export class OidcProviderHost {
+  private readonly logger = new Logger('OAuth');
+  private instance?: Provider;
+  private handler?: (req: IncomingMessage, res: ServerResponse) => void;
+
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
+    private readonly clients: OAuthClientService,
+    private readonly accounts: AccountService,
+    private readonly store: OidcPayloadStore,
+  ) {}
+
+  get provider(): Provider {
+    this.instance ??= this.build();
+    return this.instance;
+  }
+
+  /** The Node request handler of the provider, to mount under `/oauth`. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.handler ??= this.provider.callback() as (req: IncomingMessage, res: ServerResponse) => void;
+    this.handler(req, res);
+  }
+
+  private build(): Provider {
+    const config = this.config;
+    const scimResource = config.scimResource;
+    const accessTokenTTL = config.ACCESS_TOKEN_TTL_SECONDS;
+    const refreshTokenTTL = config.REFRESH_TOKEN_TTL_DAYS * DAY;
+
+    const policy = interactionPolicy.base();
+    // A session of an account that may not authorize this client (another tenant's admin, disabled
+    // since) does not count: the login form is shown again.
+    policy.get('login')!.checks.add(
+      new interactionPolicy.Check('account_not_allowed', 'the signed-in account cannot authorize this client', (ctx) =>
+        ctx.oidc.session?.accountId && !ctx.oidc.account ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    );
+
+    const configuration: Configuration = {
+      adapter: createOidcAdapter({
+        store: this.store,
+        clients: this.clients,
+        presentedClientSecret,
+        refreshTokenGraceSeconds: config.REFRESH_TOKEN_GRACE_SECONDS,
+      }) as unknown as Configuration['adapter'],
+      clients: [],
+      jwks: this.keys.jwks as unknown as Configuration['jwks'],
+      cookies: {
+        keys: this.keys.cookieKeys,
+        long: { httpOnly: true, sameSite: 'lax' },
+        short: { httpOnly: true, sameSite: 'lax' },
+      },
+      responseTypes: ['code'],
+      extraClientMetadata: { properties: ['tenant_id'] },
+      clientBasedCORS: () => false,
+      features: {
+        devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
+        // A client revokes only its own tokens.
+        revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
+        introspection: { enabled: false },
+        userinfo: { enabled: false },
+        rpInitiatedLogout: { enabled: false },
+        pushedAuthorizationRequests: { enabled: false },
+        dPoP: { enabled: false },
+        resourceIndicators: {
+          enabled: true,
+          // Entra sends no `resource`: every token is for the SCIM API.
+          defaultResource: (_ctx, _client, oneOf) => (oneOf ? (oneOf.includes(scimResource) ? scimResource : oneOf) : scimResource),
+          useGrantedResource: () => true,
+          getResourceServerInfo: (_ctx, indicator) => {
+            if (indicator.replace(/\/+$/, '') !== scimResource) throw new errors.InvalidTarget('the only resource is the SCIM API');
+            return { scope: SCIM_SCOPE, audience: scimResource, accessTokenTTL, accessTokenFormat: 'opaque' };
+          },
+        },
+      },
+      // PKCE is required of public clients only (we have none); a code_challenge that is sent is verified.
+      pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+      findAccount: async (ctx, sub) => {
+        const account = await this.accounts.findEnabled(sub);
+        const tenantId = clientTenantId(ctx.oidc?.client);
+        if (!account || (tenantId && account.tenantId !== tenantId)) return undefined;
+        return { accountId: account.id, tenantId: account.tenantId, email: account.email, claims: () => ({ sub: account.id }) } satisfies OidcAccount;
+      },
+      extraTokenClaims: (ctx) => {
+        const tenantId = clientTenantId(ctx.oidc.client);
+        return tenantId ? { tenant_id: tenantId } : undefined;
+      },
+      // Refresh tokens for the code grant without `offline_access` (Entra does not ask for it).
+      issueRefreshToken: (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.kind === 'AuthorizationCode',
+      // Every refresh returns a new refresh token with a full lifetime (sliding); the previous one
+      // keeps working for REFRESH_TOKEN_GRACE_SECONDS (see the adapter).
+      rotateRefreshToken: () => true,
+      expiresWithSession: () => false,
+      // Each Authorize asks for consent again: no grant is taken over from an earlier session.
+      loadExistingGrant: async (ctx) => {
+        const grantId = ctx.oidc.result?.consent?.grantId;
+        return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+      },
+      interactions: {
+        url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+        policy,
+      },
+      ttl: {
+        AccessToken: accessTokenTTL,
+        ClientCredentials: accessTokenTTL,
+        AuthorizationCode: 120,
+        IdToken: 3600,
+        Interaction: 3600,
+        Session: 8 * 3600,
+        Grant: refreshTokenTTL,
+        RefreshToken: refreshTokenTTL,
+      },
+      renderError: (ctx, out) => {
+        ctx.type = 'html';
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = oauthErrorPage(String(out.error ?? 'server_error'));
+      },
+    };
+
+    const provider = new Provider(config.oauthIssuer, configuration);
+    provider.proxy = config.trustProxy !== false;
+
+    // Entra sends no scope; without one there is nothing to consent to and the flow ends in access_denied.
+    provider.use(async (ctx, next) => {
+      if (ctx.path === '/auth' && ctx.method === 'GET') {
+        const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
+        if (!scopes.has(SCIM_SCOPE)) {
+          scopes.add(SCIM_SCOPE);
+          ctx.query = { ...ctx.query, scope: [...scopes].join(' ') };
+        }
+      }
+      await next();
+    });
+
+    this.logEvents(provider);
+    return provider;
+  }
+
+  /** Logs outcomes and failures; never parameters, tokens, codes or secrets. */
+  private logEvents(provider: Provider): void {
+    const client = (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientId ?? '-';
+    const describe = (error: { error?: string; error_description?: string; message?: string }) =>
+      `${error.error ?? 'error'}${error.error_description ? ` (${error.error_description})` : ''}`;
+    provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) =>
+      this.logger.error(`OAuth request ${ctx.method} ${ctx.path} failed: ${error.name}: ${error.message}\n${error.stack ?? ''}`),
+    );
+    provider.on('grant.success', (ctx: KoaContextWithOIDC) =>
+      this.logger.log(`token issued: grant_type=${String(ctx.oidc.params?.grant_type)} client=${client(ctx)}`),
+    );
+    provider.on('grant.error', (ctx: KoaContextWithOIDC, error) =>
+      this.logger.warn(`token request refused: ${describe(error)} grant_type=${String(ctx.oidc?.params?.grant_type ?? '-')} client=${client(ctx)}`),
+    );
+    provider.on('grant.revoked', (ctx: KoaContextWithOIDC) => this.logger.log(`authorization revoked: client=${client(ctx)}`));
+    provider.on('authorization.error', (ctx: KoaContextWithOIDC, error) =>
+      this.logger.warn(`authorization refused: ${describe(error)} client=${client(ctx)}`),
+    );
+    provider.on('revocation.error', (ctx: KoaContextWithOIDC, error) =>
+      this.logger.warn(`revocation refused: ${describe(error)} client=${client(ctx)}`),
+    );
+  }
+}
+
+/**
+ * The client secret sent with the current token, revocation or introspection request (form field
+ * or HTTP Basic), so that the client adapter can pick the matching one of the client's secrets.
+ */
+function presentedClientSecret(): string | undefined {
+  const ctx = Provider.ctx;
+  if (!ctx) return undefined;
+  const posted = (ctx.oidc?.params as { client_secret?: unknown } | undefined)?.client_secret;
+  if (typeof posted === 'string' && posted) return posted;
+  const header = ctx.headers.authorization;
+  const match = typeof header === 'string' ? /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header) : null;
+  if (!match) return undefined;
+  const basic = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = basic.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return decodeURIComponent(basic.slice(colon + 1).replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}

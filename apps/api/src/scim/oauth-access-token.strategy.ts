@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import { AppConfig } from '@app/config';
+import { OidcProviderHost } from '../oauth/oidc-provider.host.js';
+import type { ScimPrincipal } from './scim-principal.js';
+
+export const OAUTH_BEARER = 'oauth-bearer';
+
+/**
+ * Accepts access tokens of our authorization server (code grant and client credentials), looked up
+ * in-process: the token must be live, issued for the SCIM API and carry the client's tenant.
+ */
+@Injectable()
+export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_BEARER) {
+  constructor(
+    private readonly host: OidcProviderHost,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  async validate(token: string): Promise<ScimPrincipal | false> {
+    if (token.length < 20 || token.length > 200 || token.startsWith('atea_scim_')) return false;
+    const { AccessToken, ClientCredentials } = this.host.provider;
+    const found = (await AccessToken.find(token)) ?? (await ClientCredentials.find(token));
+    if (!found || found.isExpired) return false;
+    const tenantId = (found.extra as { tenant_id?: unknown } | undefined)?.tenant_id;
+    if (found.aud !== this.config.scimResource || typeof tenantId !== 'string') return false;
+    return { tenantId, via: 'oauth', credentialId: found.clientId ?? '-' };
+  }
+}

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { LessThan } from 'typeorm';
+import { Database, isUniqueViolation } from '@app/database';
+import { OidcPayloadEntity } from './oidc-payload.entity.js';
+
+/** An oidc-provider payload, as its adapters exchange them. */
+export type OidcPayload = Record<string, unknown> & {
+  jti?: string;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  exp?: number;
+  consumed?: number;
+};
+
+/**
+ * Models whose id is the credential itself (the opaque token or code the client holds): only the
+ * SHA-256 of the id is stored, and the `jti` is left out of the stored payload, so a copy of the
+ * table yields no usable token.
+ */
+const CREDENTIAL_MODELS = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+]);
+
+export function storedOidcId(model: string, id: string): string {
+  return CREDENTIAL_MODELS.has(model) ? createHash('sha256').update(id, 'utf8').digest('base64url') : id;
+}
+
+/** The `oidc_payloads` table: the storage behind the oidc-provider adapter. */
+@Injectable()
+export class OidcPayloadStore {
+  constructor(private readonly db: Database) {}
+
+  async upsert(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void> {
+    const key = storedOidcId(model, id);
+    const stored = { ...payload };
+    if (CREDENTIAL_MODELS.has(model)) delete stored.jti;
+    const now = Date.now();
+    const expiresAt = expiresInSeconds ? new Date(now + expiresInSeconds * 1000) : null;
+    const values = {
+      payload: JSON.stringify(stored),
+      grantId: typeof payload.grantId === 'string' ? payload.grantId : null,
+      uid: typeof payload.uid === 'string' ? payload.uid : null,
+      userCode: typeof payload.userCode === 'string' ? payload.userCode : null,
+      expiresAt,
+    };
+    await this.db.transaction(async (m) => {
+      const updated = await m.update(OidcPayloadEntity, { model, id: key }, values);
+      if (!updated.affected) {
+        try {
+          await m.insert(OidcPayloadEntity, { model, id: key, ...values, consumedAt: null });
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          await m.update(OidcPayloadEntity, { model, id: key }, values);
+        }
+      }
+      // A grant lives as long as its newest refresh token: refresh tokens slide, so the grant slides with them.
+      if (model === 'RefreshToken' && values.grantId && expiresAt) {
+        const grant = await m.findOneBy(OidcPayloadEntity, { model: 'Grant', id: values.grantId });
+        if (grant?.expiresAt && grant.expiresAt < expiresAt) {
+          const grantPayload = JSON.parse(grant.payload) as OidcPayload;
+          grantPayload.exp = Math.ceil(expiresAt.getTime() / 1000);
+          await m.update(OidcPayloadEntity, { model: 'Grant', id: values.grantId }, { payload: JSON.stringify(grantPayload), expiresAt });
+        }
+      }
+    });
+  }
+
+  /** The payload, unless absent or expired; `consumedAt` tells when it was consumed. */
+  async find(model: string, id: string): Promise<{ payload: OidcPayload; consumedAt: Date | null } | undefined> {
+    const row = await this.db.read((m) => m.findOneBy(OidcPayloadEntity, { model, id: storedOidcId(model, id) }));
+    return this.live(row, CREDENTIAL_MODELS.has(model) ? id : undefined);
+  }
+
+  async findBy(model: string, column: 'uid' | 'userCode', value: string): Promise<{ payload: OidcPayload; consumedAt: Date | null } | undefined> {
+    const row = await this.db.read((m) => m.findOneBy(OidcPayloadEntity, { model, [column]: value }));
+    return this.live(row, undefined);
+  }
+
+  async consume(model: string, id: string): Promise<void> {
+    await this.db.transaction((m) =>
+      m
+        .createQueryBuilder()
+        .update(OidcPayloadEntity)
+        .set({ consumedAt: new Date() })
+        .where('model = :model AND id = :id AND consumed_at IS NULL', { model, id: storedOidcId(model, id) })
+        .execute(),
+    );
+  }
+
+  async destroy(model: string, id: string): Promise<void> {
+    await this.db.transaction((m) => m.delete(OidcPayloadEntity, { model, id: storedOidcId(model, id) }));
+  }
+
+  async revokeByGrantId(model: string, grantId: string): Promise<void> {
+    await this.db.transaction((m) => m.delete(OidcPayloadEntity, { model, grantId }));
+  }
+
+  /** Deletes every expired row; returns how many. */
+  async purgeExpired(now = new Date()): Promise<number> {
+    const result = await this.db.transaction((m) => m.delete(OidcPayloadEntity, { expiresAt: LessThan(now) }));
+    return result.affected ?? 0;
+  }
+
+  private live(row: OidcPayloadEntity | null, credential: string | undefined) {
+    if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return undefined;
+    const payload = JSON.parse(row.payload) as OidcPayload;
+    if (credential !== undefined) payload.jti = credential;
+    return { payload, consumedAt: row.consumedAt };
+  }
+}
