@@ -1,13 +1,12 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppConfig } from '@app/config';
-import { ScimGroupService } from '@app/directory';
-import { GROUP_RESOURCE, listResponse, parseListQuery, projectResource, type ScimResource } from '@app/scim';
+import { ScimGroupService, type Actor } from '@app/directory';
+import { GROUP_RESOURCE, parseListQuery } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
+import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
 import { ScimContentTypeInterceptor } from './scim-content-type.interceptor.js';
-import { TenantId } from './scim-principal.js';
-
-type Query = Record<string, unknown>;
+import { ScimActor, TenantId } from './scim-principal.js';
 
 /** `/scim/v2/Groups`. Members are loaded only when the response includes them. */
 @Controller('scim/v2/Groups')
@@ -20,71 +19,62 @@ export class ScimGroupsController {
   ) {}
 
   @Get()
-  async list(@TenantId() tenantId: string, @Query() query: Query) {
+  async list(@TenantId() tenantId: string, @Query() query: QueryParams) {
     const listQuery = parseListQuery(query, { maxCount: this.config.SCIM_MAX_RESULTS });
-    const { total, resources } = await this.groups.list(tenantId, listQuery);
-    return listResponse(
-      resources.map((r) => projectResource(r, GROUP_RESOURCE, listQuery)),
-      total,
-      listQuery.startIndex,
-    );
+    return listBody(GROUP_RESOURCE, listQuery, await this.groups.list(tenantId, listQuery));
   }
 
   @Get(':id')
-  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: Query, @Res({ passthrough: true }) res: Response) {
+  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Res({ passthrough: true }) res: Response) {
     const projection = parseListQuery(query);
-    return this.respond(res, await this.groups.get(tenantId, id, projection), query);
+    return resourceBody(res, GROUP_RESOURCE, await this.groups.get(tenantId, id, projection), query);
   }
 
   @Post()
   @HttpCode(201)
-  async create(@TenantId() tenantId: string, @Body() body: unknown, @Query() query: Query, @Res({ passthrough: true }) res: Response) {
-    const resource = await this.groups.create(tenantId, body, parseListQuery(query));
+  async create(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) res: Response) {
+    const resource = await this.groups.create(tenantId, body, actor, parseListQuery(query));
     res.setHeader('Location', (resource.meta as { location: string }).location);
-    return this.respond(res, resource, query);
+    return resourceBody(res, GROUP_RESOURCE, resource, query);
   }
 
   @Put(':id')
   async replace(
     @TenantId() tenantId: string,
+    @ScimActor() actor: Actor,
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
-    @Query() query: Query,
+    @Query() query: QueryParams,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.respond(res, await this.groups.replace(tenantId, id, body, ifMatch, parseListQuery(query)), query);
+    return resourceBody(res, GROUP_RESOURCE, await this.groups.replace(tenantId, id, body, actor, ifMatch, parseListQuery(query)), query);
   }
 
   /** 204 by default (what Entra expects); 200 with the group when `attributes` or `excludedAttributes` is asked. */
   @Patch(':id')
   async patch(
     @TenantId() tenantId: string,
+    @ScimActor() actor: Actor,
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
-    @Query() query: Query,
+    @Query() query: QueryParams,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const stored = await this.groups.patch(tenantId, id, body, ifMatch);
+    const stored = await this.groups.patch(tenantId, id, body, actor, ifMatch);
     const projection = parseListQuery(query);
     res.setHeader('ETag', `W/"${stored.group.version}"`);
     if (!projection.attributes && !projection.excludedAttributes) {
       res.status(204);
       return undefined;
     }
-    return this.respond(res, await this.groups.get(tenantId, id, projection), query);
+    return resourceBody(res, GROUP_RESOURCE, await this.groups.get(tenantId, id, projection), query);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  async delete(@TenantId() tenantId: string, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined) {
-    await this.groups.delete(tenantId, id, ifMatch);
-  }
-
-  private respond(res: Response, resource: ScimResource, query: Query) {
-    res.setHeader('ETag', (resource.meta as { version: string }).version);
-    const { attributes, excludedAttributes } = parseListQuery(query);
-    return projectResource(resource, GROUP_RESOURCE, { attributes, excludedAttributes });
+  async delete(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined) {
+    await this.groups.delete(tenantId, id, actor, ifMatch);
   }
 }

@@ -1,5 +1,6 @@
 import { GROUP_SCHEMA, type ScimResource } from '@app/scim';
 import type { MemberType, ScimGroupEntity } from './scim-group.entity.js';
+import { etag } from '../etag.js';
 
 /** A member as returned: its id, kind and a name to show. */
 export interface GroupMember {
@@ -12,10 +13,6 @@ export interface StoredGroup {
   group: ScimGroupEntity;
   /** Undefined when members were not loaded (not asked for). */
   members?: GroupMember[];
-}
-
-export function groupEtag(version: number): string {
-  return `W/"${version}"`;
 }
 
 /** The canonical SCIM Group resource of a stored group. */
@@ -35,7 +32,7 @@ export function groupResource(stored: StoredGroup, baseUrl: string): ScimResourc
     created: group.createdAt.toISOString(),
     lastModified: group.updatedAt.toISOString(),
     location: `${baseUrl}/Groups/${group.id}`,
-    version: groupEtag(group.version),
+    version: etag(group.version),
   };
   return resource;
 }

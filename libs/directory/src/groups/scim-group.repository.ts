@@ -4,9 +4,11 @@ import { Database, isUniqueViolation } from '@app/database';
 import { ScimError, type AttrPath, type Filter, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from '../users/scim-user.entity.js';
 import { compileFilter, sortColumn, type SqlCondition } from '../sql/filter-compiler.js';
+import { page } from '../sql/paging.js';
 import { GROUP_FILTER } from './group-filter.js';
 import type { GroupMember, StoredGroup } from './group-mapper.js';
 import { ScimGroupEntity, ScimGroupMemberEntity, type MemberType } from './scim-group.entity.js';
+import { EventLog, type EventDraft } from '../events/event-log.js';
 
 export interface GroupListQuery {
   filter?: Filter;
@@ -38,7 +40,10 @@ function chunks<T>(items: T[]): T[][] {
 /** Every query on SCIM groups and memberships; tenant first, always. */
 @Injectable()
 export class ScimGroupRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventLog,
+  ) {}
 
   findById(tenantId: string, id: string, withMembers: boolean): Promise<StoredGroup | null> {
     return this.db.read(async (manager) => {
@@ -57,18 +62,14 @@ export class ScimGroupRepository {
         if (condition) qb.andWhere(condition.sql, condition.params);
         return qb;
       };
-      const direction = query.sortOrder === 'descending' ? 'DESC' : 'ASC';
-      const page = base();
-      if (orderBy) page.orderBy(orderBy, direction).addOrderBy('g.id', direction);
-      else page.orderBy('g.created_at', 'ASC').addOrderBy('g.id', 'ASC');
-      const rows = query.count > 0 ? await page.offset(query.startIndex - 1).limit(query.count).getMany() : [];
-      const total = query.startIndex === 1 && rows.length < query.count ? rows.length : await base().getCount();
+      const { total, rows } = await page(base, 'g', query, orderBy);
       const members = withMembers ? await this.loadMembers(manager, rows.map((g) => g.id)) : undefined;
       return { total, groups: rows.map((group) => ({ group, members: members ? members.get(group.id) ?? [] : undefined })) };
     });
   }
 
-  async create(tenantId: string, id: string, fields: GroupFields, memberIds: string[]): Promise<StoredGroup> {
+  /** Inserts a group with its members and records `event` in the same transaction. */
+  async create(tenantId: string, id: string, fields: GroupFields, memberIds: string[], event: EventDraft): Promise<StoredGroup> {
     try {
       return await this.db.transaction(async (manager) => {
         const now = new Date();
@@ -83,6 +84,7 @@ export class ScimGroupRepository {
         });
         await manager.insert(ScimGroupEntity, group);
         await this.editor(manager, tenantId, id).add(memberIds);
+        await this.events.record(manager, tenantId, { ...event, resourceId: id }, 201);
         return { group };
       });
     } catch (error) {
@@ -92,13 +94,14 @@ export class ScimGroupRepository {
 
   /**
    * Read-modify-write of one group under a row lock. `change` may edit memberships and returns the
-   * new fields (or null to keep them); the version moves only when something changed.
-   * Null when the group does not exist.
+   * new fields (or null to keep them); the version moves, and `event` is recorded in the same
+   * transaction, only when something changed. Null when the group does not exist.
    */
   async modify(
     tenantId: string,
     id: string,
     change: (group: ScimGroupEntity, members: MemberEditor) => Promise<{ fields: GroupFields | null; membersChanged: boolean }>,
+    event: EventDraft,
   ): Promise<StoredGroup | null> {
     let displayName: string | undefined;
     try {
@@ -118,6 +121,12 @@ export class ScimGroupRepository {
           updatedAt: new Date(),
         };
         await manager.update(ScimGroupEntity, { tenantId, id }, changes);
+        const changed = [
+          ...(fieldsChanged && fields.displayName !== group.displayName ? ['displayName'] : []),
+          ...(fieldsChanged && fields.externalId !== group.externalId ? ['externalId'] : []),
+          ...(membersChanged ? ['members'] : []),
+        ];
+        await this.events.record(manager, tenantId, { ...event, resourceId: id, changed });
         return { group: manager.create(ScimGroupEntity, { ...group, ...changes }) };
       });
     } catch (error) {
@@ -126,13 +135,14 @@ export class ScimGroupRepository {
   }
 
   /** Deletes a group with its memberships, and its memberships in other groups. */
-  delete(tenantId: string, id: string): Promise<boolean> {
+  delete(tenantId: string, id: string, event: EventDraft): Promise<boolean> {
     return this.db.transaction(async (manager) => {
       const group = await manager.findOneBy(ScimGroupEntity, { tenantId, id });
       if (!group) return false;
       await manager.delete(ScimGroupMemberEntity, { tenantId, groupId: id });
       await removeMemberEverywhere(manager, tenantId, id);
       await manager.delete(ScimGroupEntity, { tenantId, id });
+      await this.events.record(manager, tenantId, { ...event, resourceId: id }, 204);
       return true;
     });
   }

@@ -16,9 +16,10 @@ import {
 } from '@app/scim';
 import { compileFilter } from '../sql/filter-compiler.js';
 import { MEMBER_FILTER } from './group-filter.js';
-import { groupEtag, groupResource, type StoredGroup } from './group-mapper.js';
+import { groupResource, type StoredGroup } from './group-mapper.js';
+import { checkIfMatch } from '../etag.js';
 import { ScimGroupRepository, type GroupFields, type MemberEditor } from './scim-group.repository.js';
-import type { ScimGroupEntity } from './scim-group.entity.js';
+import { EventLog, type Actor, type EventDraft } from '../events/event-log.js';
 
 const GROUP_URN = GROUP_SCHEMA.toLowerCase();
 
@@ -30,13 +31,18 @@ const GROUP_URN = GROUP_SCHEMA.toLowerCase();
 export class ScimGroupService {
   constructor(
     private readonly groups: ScimGroupRepository,
+    private readonly events: EventLog,
     private readonly config: AppConfig,
   ) {}
 
-  async create(tenantId: string, body: unknown, projection: Projection = {}): Promise<ScimResource> {
-    const resource = normalizeResource(body, GROUP_RESOURCE);
+  async create(tenantId: string, body: unknown, actor: Actor, projection: Projection = {}): Promise<ScimResource> {
+    const event = draft(actor, 'create');
     const id = randomUUID();
-    await this.groups.create(tenantId, id, groupFields(resource), memberIds(resource.members));
+    await this.events.track(tenantId, event, async () => {
+      const resource = normalizeResource(body, GROUP_RESOURCE);
+      const changed = ['displayName', ...(resource.externalId ? ['externalId'] : []), ...(resource.members ? ['members'] : [])];
+      await this.groups.create(tenantId, id, groupFields(resource), memberIds(resource.members), { ...event, changed });
+    });
     return this.get(tenantId, id, projection);
   }
 
@@ -52,44 +58,63 @@ export class ScimGroupService {
   }
 
   /** PUT: replaces displayName, externalId and the whole member list. */
-  async replace(tenantId: string, id: string, body: unknown, ifMatch?: string, projection: Projection = {}): Promise<ScimResource> {
-    const resource = normalizeResource(body, GROUP_RESOURCE);
-    const found = await this.groups.modify(tenantId, id, async (group, members) => {
-      checkPrecondition(group, ifMatch);
-      const wanted = memberIds(resource.members);
-      const removed = await members.removeAll();
-      const added = await members.add(wanted);
-      return { fields: groupFields(resource), membersChanged: removed > 0 || added > 0 };
+  async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string, projection: Projection = {}): Promise<ScimResource> {
+    const event = draft(actor, 'replace', id);
+    await this.events.track(tenantId, event, async () => {
+      const resource = normalizeResource(body, GROUP_RESOURCE);
+      const found = await this.groups.modify(
+        tenantId,
+        id,
+        async (group, members) => {
+          checkIfMatch(group.version, ifMatch, 'group');
+          const wanted = memberIds(resource.members);
+          const removed = await members.removeAll();
+          const added = await members.add(wanted);
+          return { fields: groupFields(resource), membersChanged: removed > 0 || added > 0 };
+        },
+        event,
+      );
+      if (!found) throw notFound(id);
     });
-    if (!found) throw notFound(id);
     return this.get(tenantId, id, projection);
   }
 
   /** PATCH; returns the group as it now is. */
-  async patch(tenantId: string, id: string, body: unknown, ifMatch?: string): Promise<StoredGroup> {
-    const { memberOps, attributeOps } = splitOperations(parsePatchRequest(body));
-    const found = await this.groups.modify(tenantId, id, async (group, members) => {
-      checkPrecondition(group, ifMatch);
-      let fields: GroupFields | null = null;
-      if (attributeOps.length > 0) {
-        const { resource, changed } = applyPatch(this.toResource({ group }), attributeOps, GROUP_RESOURCE);
-        if (changed.length > 0) fields = groupFields(resource);
-      }
-      let membersChanged = false;
-      for (const op of memberOps) membersChanged = (await applyMemberOperation(op, members)) > 0 || membersChanged;
-      return { fields, membersChanged };
+  async patch(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<StoredGroup> {
+    const event = draft(actor, 'patch', id);
+    return this.events.track(tenantId, event, async () => {
+      const { memberOps, attributeOps } = splitOperations(parsePatchRequest(body));
+      const found = await this.groups.modify(
+        tenantId,
+        id,
+        async (group, members) => {
+          checkIfMatch(group.version, ifMatch, 'group');
+          let fields: GroupFields | null = null;
+          if (attributeOps.length > 0) {
+            const { resource, changed } = applyPatch(this.toResource({ group }), attributeOps, GROUP_RESOURCE);
+            if (changed.length > 0) fields = groupFields(resource);
+          }
+          let membersChanged = false;
+          for (const op of memberOps) membersChanged = (await applyMemberOperation(op, members)) > 0 || membersChanged;
+          return { fields, membersChanged };
+        },
+        event,
+      );
+      if (!found) throw notFound(id);
+      return found;
     });
-    if (!found) throw notFound(id);
-    return found;
   }
 
-  async delete(tenantId: string, id: string, ifMatch?: string): Promise<void> {
-    if (ifMatch) {
-      const stored = await this.groups.findById(tenantId, id, false);
-      if (!stored) throw notFound(id);
-      checkPrecondition(stored.group, ifMatch);
-    }
-    if (!(await this.groups.delete(tenantId, id))) throw notFound(id);
+  async delete(tenantId: string, id: string, actor: Actor, ifMatch?: string): Promise<void> {
+    const event = draft(actor, 'delete', id);
+    await this.events.track(tenantId, event, async () => {
+      if (ifMatch) {
+        const stored = await this.groups.findById(tenantId, id, false);
+        if (!stored) throw notFound(id);
+        checkIfMatch(stored.group.version, ifMatch, 'group');
+      }
+      if (!(await this.groups.delete(tenantId, id, event))) throw notFound(id);
+    });
   }
 
   toResource(stored: StoredGroup): ScimResource {
@@ -99,6 +124,10 @@ export class ScimGroupService {
   private wantsMembers(projection: Projection): boolean {
     return isAttributeReturned(GROUP_RESOURCE, projection, 'members');
   }
+}
+
+function draft(actor: Actor, operation: string, resourceId?: string): EventDraft {
+  return { actor, operation, resourceType: 'Group', resourceId };
 }
 
 function notFound(id: string): ScimError {
@@ -178,13 +207,5 @@ async function applyMemberOperation(op: PatchOperation, members: MemberEditor): 
       const removed = await members.removeAll();
       return removed + (await members.add(memberIds(op.value)));
     }
-  }
-}
-
-function checkPrecondition(group: ScimGroupEntity, ifMatch: string | undefined): void {
-  if (!ifMatch || ifMatch.trim() === '*') return;
-  const current = groupEtag(group.version).replace(/^W\//, '');
-  if (!ifMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(current)) {
-    throw ScimError.preconditionFailed(`The group has changed: its version is ${groupEtag(group.version)}`);
   }
 }

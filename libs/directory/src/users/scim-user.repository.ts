@@ -6,8 +6,10 @@ import { ScimUserEntity } from './scim-user.entity.js';
 import { ScimUserEmailEntity, ScimUserPhoneNumberEntity, type MultiValuedRow } from './multi-valued-row.entity.js';
 import type { ChildValues, StoredUser, UserData } from './user-mapper.js';
 import { compileFilter, sortColumn } from '../sql/filter-compiler.js';
+import { page } from '../sql/paging.js';
 import { USER_FILTER } from './user-filter.js';
 import { removeMemberEverywhere } from '../groups/scim-group.repository.js';
+import { EventLog, type EventDraft } from '../events/event-log.js';
 
 export interface UserListQuery {
   filter?: Filter;
@@ -25,7 +27,10 @@ const CHILDREN = [
 /** Every query on SCIM users; each method takes the tenant first and never leaves it. */
 @Injectable()
 export class ScimUserRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventLog,
+  ) {}
 
   findById(tenantId: string, id: string): Promise<StoredUser | null> {
     return this.db.read(async (manager) => {
@@ -34,10 +39,7 @@ export class ScimUserRepository {
     });
   }
 
-  /**
-   * One page of users matching the filter, and the total. The total needs no second query when the
-   * page is the first and not full, which is every lookup Entra makes.
-   */
+  /** One page of users matching the filter, and the total. */
   list(tenantId: string, query: UserListQuery): Promise<{ total: number; users: StoredUser[] }> {
     const orderBy = query.sortBy ? sortColumn(USER_FILTER, query.sortBy, 'Users') : undefined;
     const condition = query.filter ? compileFilter(query.filter, USER_FILTER, (d) => this.db.dateParam(d)) : undefined;
@@ -47,19 +49,14 @@ export class ScimUserRepository {
         if (condition) qb.andWhere(condition.sql, condition.params);
         return qb;
       };
-      const direction = query.sortOrder === 'descending' ? 'DESC' : 'ASC';
-      const page = base();
-      if (orderBy) page.orderBy(orderBy, direction).addOrderBy('u.id', direction);
-      else page.orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC');
-      const rows = query.count > 0 ? await page.offset(query.startIndex - 1).limit(query.count).getMany() : [];
-      const total =
-        query.startIndex === 1 && rows.length < query.count ? rows.length : await base().getCount();
+      const { total, rows } = await page(base, 'u', query, orderBy);
       return { total, users: await this.withChildren(manager, rows) };
     });
   }
 
   /** Inserts a user; a userName taken in any case gives ScimError uniqueness. */
-  async create(tenantId: string, id: string, data: UserData): Promise<StoredUser> {
+  /** Inserts a user and records `event` in the same transaction. */
+  async create(tenantId: string, id: string, data: UserData, event: EventDraft): Promise<StoredUser> {
     try {
       return await this.db.transaction(async (manager) => {
         const now = new Date();
@@ -69,6 +66,7 @@ export class ScimUserRepository {
         for (const [attribute, entity] of CHILDREN) {
           stored[attribute] = await this.insertChildren(manager, entity, tenantId, id, data[attribute]);
         }
+        await this.events.record(manager, tenantId, { ...event, resourceId: id }, 201);
         return stored;
       });
     } catch (error) {
@@ -78,12 +76,14 @@ export class ScimUserRepository {
 
   /**
    * Read-modify-write of one user under a row lock. `change` gets the current user and returns the
-   * new data, or null to leave it as it is. Returns null when the user does not exist.
+   * new data with the names of the changed attributes, or null to leave it as it is; a change is
+   * recorded as `event` in the same transaction. Returns null when the user does not exist.
    */
   async modify(
     tenantId: string,
     id: string,
-    change: (current: StoredUser) => UserData | null,
+    change: (current: StoredUser) => { data: UserData; changed: string[] } | null,
+    event: EventDraft,
   ): Promise<StoredUser | null> {
     let data: UserData | null = null;
     try {
@@ -94,8 +94,9 @@ export class ScimUserRepository {
         });
         if (!user) return null;
         const [current] = await this.withChildren(manager, [user]);
-        data = change(current);
-        if (!data) return current;
+        const result = change(current);
+        if (!result) return current;
+        data = result.data;
         const changes = { ...data.fields, version: user.version + 1, updatedAt: new Date() };
         await manager.update(ScimUserEntity, { tenantId, id }, changes);
         const updated = manager.create(ScimUserEntity, { ...user, ...changes });
@@ -105,6 +106,7 @@ export class ScimUserRepository {
           await manager.delete(entity, { userId: id });
           stored[attribute] = await this.insertChildren(manager, entity, tenantId, id, data[attribute]);
         }
+        await this.events.record(manager, tenantId, { ...event, resourceId: id, changed: result.changed });
         return stored;
       });
     } catch (error) {
@@ -112,14 +114,15 @@ export class ScimUserRepository {
     }
   }
 
-  /** Deletes a user and its child rows; false when there was none. */
-  delete(tenantId: string, id: string): Promise<boolean> {
+  /** Deletes a user, its child rows and memberships; false when there was none. */
+  delete(tenantId: string, id: string, event: EventDraft): Promise<boolean> {
     return this.db.transaction(async (manager) => {
       const user = await manager.findOneBy(ScimUserEntity, { tenantId, id });
       if (!user) return false;
       for (const [, entity] of CHILDREN) await manager.delete(entity, { userId: id });
       await removeMemberEverywhere(manager, tenantId, id);
       await manager.delete(ScimUserEntity, { tenantId, id });
+      await this.events.record(manager, tenantId, { ...event, resourceId: id }, 204);
       return true;
     });
   }

@@ -5,26 +5,35 @@ import {
   applyPatch,
   normalizeResource,
   parsePatchRequest,
+  PATCH_OP_SCHEMA,
   ScimError,
   USER_RESOURCE,
   type ListQuery,
   type ScimResource,
 } from '@app/scim';
 import { ScimUserRepository } from './scim-user.repository.js';
-import { etag, userData, userResource, type StoredUser } from './user-mapper.js';
+import { userData, userResource, type StoredUser } from './user-mapper.js';
+import { checkIfMatch } from '../etag.js';
+import { EventLog, type Actor, type EventDraft } from '../events/event-log.js';
+import { changedAttributes } from '../events/changed-attributes.js';
 
 /** The SCIM rules for users: validation, matching, PATCH and preconditions. Tenant first, always. */
 @Injectable()
 export class ScimUserService {
   constructor(
     private readonly users: ScimUserRepository,
+    private readonly events: EventLog,
     private readonly config: AppConfig,
   ) {}
 
-  async create(tenantId: string, body: unknown): Promise<ScimResource> {
-    const resource = normalizeResource(body, USER_RESOURCE);
-    const stored = await this.users.create(tenantId, randomUUID(), userData(resource));
-    return this.toResource(stored);
+  async create(tenantId: string, body: unknown, actor: Actor): Promise<ScimResource> {
+    const event = draft(actor, 'create');
+    return this.events.track(tenantId, event, async () => {
+      const resource = normalizeResource(body, USER_RESOURCE);
+      const changed = changedAttributes({}, resource);
+      const stored = await this.users.create(tenantId, randomUUID(), userData(resource), { ...event, changed });
+      return this.toResource(stored);
+    });
   }
 
   async get(tenantId: string, id: string): Promise<ScimResource> {
@@ -39,35 +48,75 @@ export class ScimUserService {
   }
 
   /** PUT: replaces every attribute; an `active` left out keeps its value (Okta sends PUT without it). */
-  async replace(tenantId: string, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
-    const resource = normalizeResource(body, USER_RESOURCE);
-    const stored = await this.users.modify(tenantId, id, (current) => {
-      checkPrecondition(current, ifMatch);
-      if (resource.active === undefined) resource.active = current.user.active;
-      return userData(resource);
-    });
-    if (!stored) throw notFound(id);
-    return this.toResource(stored);
-  }
-
-  async patch(tenantId: string, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
-    const operations = parsePatchRequest(body);
-    const stored = await this.users.modify(tenantId, id, (current) => {
-      checkPrecondition(current, ifMatch);
-      const { resource, changed } = applyPatch(this.toResource(current), operations, USER_RESOURCE);
-      return changed.length > 0 ? userData(resource) : null;
-    });
-    if (!stored) throw notFound(id);
-    return this.toResource(stored);
-  }
-
-  async delete(tenantId: string, id: string, ifMatch?: string): Promise<void> {
-    if (ifMatch) {
-      const stored = await this.users.findById(tenantId, id);
+  async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<ScimResource> {
+    const event = draft(actor, 'replace', id);
+    return this.events.track(tenantId, event, async () => {
+      const resource = normalizeResource(body, USER_RESOURCE);
+      const stored = await this.users.modify(
+        tenantId,
+        id,
+        (current) => {
+          checkIfMatch(current.user.version, ifMatch, 'user');
+          if (resource.active === undefined) resource.active = current.user.active;
+          const changed = changedAttributes(this.toResource(current), resource);
+          return changed.length > 0 ? { data: userData(resource), changed } : null;
+        },
+        event,
+      );
       if (!stored) throw notFound(id);
-      checkPrecondition(stored, ifMatch);
-    }
-    if (!(await this.users.delete(tenantId, id))) throw notFound(id);
+      return this.toResource(stored);
+    });
+  }
+
+  async patch(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<ScimResource> {
+    const event = draft(actor, 'patch', id);
+    return this.events.track(tenantId, event, async () => {
+      const operations = parsePatchRequest(body);
+      const stored = await this.users.modify(
+        tenantId,
+        id,
+        (current) => {
+          checkIfMatch(current.user.version, ifMatch, 'user');
+          const { resource, changed } = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+          return changed.length > 0 ? { data: userData(resource), changed } : null;
+        },
+        event,
+      );
+      if (!stored) throw notFound(id);
+      return this.toResource(stored);
+    });
+  }
+
+  async delete(tenantId: string, id: string, actor: Actor, ifMatch?: string): Promise<void> {
+    const event = draft(actor, 'delete', id);
+    await this.events.track(tenantId, event, async () => {
+      if (ifMatch) {
+        const stored = await this.users.findById(tenantId, id);
+        if (!stored) throw notFound(id);
+        checkIfMatch(stored.user.version, ifMatch, 'user');
+      }
+      if (!(await this.users.delete(tenantId, id, event))) throw notFound(id);
+    });
+  }
+
+  /**
+   * Sets `active` to false through the same write path as a SCIM PATCH (support's force-deactivate);
+   * recorded as `user.deactivate`. An inactive user stays as it is and nothing is recorded.
+   */
+  async deactivate(tenantId: string, id: string, actor: Actor): Promise<ScimResource> {
+    const event = draft(actor, 'user.deactivate', id);
+    const operations = parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    const stored = await this.users.modify(
+      tenantId,
+      id,
+      (current) => {
+        const { resource, changed } = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+        return changed.length > 0 ? { data: userData(resource), changed } : null;
+      },
+      event,
+    );
+    if (!stored) throw notFound(id);
+    return this.toResource(stored);
   }
 
   private toResource(stored: StoredUser): ScimResource {
@@ -75,16 +124,10 @@ export class ScimUserService {
   }
 }
 
-function notFound(id: string): ScimError {
-  return ScimError.notFound(`User ${id} not found`);
+function draft(actor: Actor, operation: string, resourceId?: string): EventDraft {
+  return { actor, operation, resourceType: 'User', resourceId };
 }
 
-/** If-Match: `*` or a list of entity tags, weak or strong, one of which must be the current version. */
-function checkPrecondition(stored: StoredUser, ifMatch: string | undefined): void {
-  if (!ifMatch || ifMatch.trim() === '*') return;
-  const current = etag(stored.user.version).replace(/^W\//, '');
-  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
-  if (!tags.includes(current)) {
-    throw ScimError.preconditionFailed(`The user has changed: its version is ${etag(stored.user.version)}`);
-  }
+function notFound(id: string): ScimError {
+  return ScimError.notFound(`User ${id} not found`);
 }

@@ -2,6 +2,7 @@ import { ENTERPRISE_USER_SCHEMA, ScimError, USER_SCHEMA, type ScimResource } fro
 import type { ScimUserEntity } from './scim-user.entity.js';
 import type { MultiValuedRow } from './multi-valued-row.entity.js';
 import { CHILD_ATTRIBUTES, EXTRA_ATTRIBUTES, USER_COLUMNS, type ChildAttribute } from './user-attributes.js';
+import { etag } from '../etag.js';
 
 /** A user as stored: its row and its child rows. */
 export interface StoredUser {
@@ -104,11 +105,6 @@ function childResource(rows: MultiValuedRow[]): Json[] | undefined {
       if (row.display !== null) element.display = row.display;
       return element;
     });
-}
-
-/** The weak ETag of a stored version. */
-export function etag(version: number): string {
-  return `W/"${version}"`;
 }
 
 /** The canonical SCIM User resource of a stored user. */

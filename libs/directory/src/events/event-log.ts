@@ -1,0 +1,90 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { LessThan, type EntityManager } from 'typeorm';
+import { Database } from '@app/database';
+import { ScimError } from '@app/scim';
+import { ProvisioningEventEntity, type ActorType } from './provisioning-event.entity.js';
+
+/** Who is writing, as the event log records it. */
+export interface Actor {
+  type: ActorType;
+  id: string | null;
+  /** Entra's `client-request-id`, or the service's own request id. */
+  requestId?: string;
+}
+
+/** What a write is about; the repository adds the resource id and the changed attributes. */
+export interface EventDraft {
+  actor: Actor;
+  operation: string;
+  resourceType: string;
+  resourceId?: string | null;
+  changed?: string[];
+}
+
+/**
+ * The provisioning event log. A successful write records its event through the same
+ * EntityManager, inside the write's transaction, so the change and its event exist together or not
+ * at all; a failed write is recorded afterwards, on its own.
+ */
+@Injectable()
+export class EventLog {
+  private readonly logger = new Logger('EventLog');
+
+  constructor(private readonly db: Database) {}
+
+  async record(manager: EntityManager, tenantId: string, draft: EventDraft, status = 200): Promise<void> {
+    await manager.insert(ProvisioningEventEntity, toRow(tenantId, draft, status, null));
+  }
+
+  /** Records a failed write; never throws (the caller's own error matters more). */
+  async recordFailure(tenantId: string, draft: EventDraft, error: unknown): Promise<void> {
+    const status = error instanceof ScimError ? error.status : 500;
+    const detail = error instanceof ScimError ? error.detail : 'Internal error';
+    try {
+      await this.db.transaction((m) => m.insert(ProvisioningEventEntity, toRow(tenantId, draft, status, detail)));
+    } catch (failure) {
+      this.logger.warn(`Could not record a failed ${draft.operation} of a ${draft.resourceType}: ${(failure as Error).message}`);
+    }
+  }
+
+  /**
+   * Runs a write and records it if it fails. `work` records the success itself, in its transaction.
+   */
+  async track<T>(tenantId: string, draft: EventDraft, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.recordFailure(tenantId, draft, error);
+      throw error;
+    }
+  }
+
+  /** Deletes events older than `before`, in batches; returns how many went. */
+  async prune(before: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = await this.db.read((m) =>
+        m.find(ProvisioningEventEntity, { select: { id: true }, where: { at: LessThan(before) }, take: 5000, order: { id: 'ASC' } }),
+      );
+      if (ids.length === 0) return total;
+      await this.db.transaction((m) => m.delete(ProvisioningEventEntity, ids.map((e) => e.id)));
+      total += ids.length;
+    }
+  }
+}
+
+function toRow(tenantId: string, draft: EventDraft, status: number, detail: string | null): Partial<ProvisioningEventEntity> {
+  return {
+    tenantId,
+    at: new Date(),
+    actorType: draft.actor.type,
+    actorId: draft.actor.id?.slice(0, 64) ?? null,
+    operation: draft.operation,
+    resourceType: draft.resourceType,
+    resourceId: draft.resourceId?.slice(0, 64) ?? null,
+    status,
+    requestId: draft.actor.requestId?.slice(0, 128) ?? null,
+    changedAttributes: draft.changed && draft.changed.length > 0 ? JSON.stringify(draft.changed) : null,
+    detail: detail?.slice(0, 512) ?? null,
+  };
+}
