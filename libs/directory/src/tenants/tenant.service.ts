@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Database, isUniqueViolation } from '@app/database';
-import { TenantEntity } from './tenant.entity.js';
+import { EventLog, type EventDraft } from '../events/event-log.js';
+import { ProvisioningEventEntity } from '../events/provisioning-event.entity.js';
+import { ScimGroupEntity, ScimGroupMemberEntity } from '../groups/scim-group.entity.js';
+import { ScimUserEmailEntity, ScimUserPhoneNumberEntity } from '../users/multi-valued-row.entity.js';
+import { ScimUserEntity } from '../users/scim-user.entity.js';
+import { TenantEntity, type TenantStatus } from './tenant.entity.js';
 
 export const TENANT_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -16,11 +22,20 @@ export class TenantError extends Error {
   }
 }
 
+/** How long a tenant's status is cached for the SCIM door: a suspension reaches every instance within this. */
+const STATUS_TTL_MS = 5_000;
+
 @Injectable()
 export class TenantService {
-  constructor(private readonly db: Database) {}
+  private readonly statusCache = new Map<string, { suspended: boolean; until: number }>();
 
-  async create(slug: string, name: string): Promise<TenantEntity> {
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventLog,
+  ) {}
+
+  /** Creates a tenant; `event` (an admin's create) is recorded in the same transaction. */
+  async create(slug: string, name: string, event?: EventDraft): Promise<TenantEntity> {
     if (!TENANT_SLUG_PATTERN.test(slug)) {
       throw new TenantError('invalid', 'The slug must be 1-64 lower-case letters, digits or hyphens, not starting or ending with a hyphen');
     }
@@ -29,7 +44,10 @@ export class TenantService {
     const now = new Date();
     const tenant = Object.assign(new TenantEntity(), { id: randomUUID(), slug, name: trimmed, status: 'active', createdAt: now, updatedAt: now });
     try {
-      await this.db.transaction((m) => m.insert(TenantEntity, tenant));
+      await this.db.transaction(async (m) => {
+        await m.insert(TenantEntity, tenant);
+        if (event) await this.events.record(m, tenant.id, { ...event, resourceId: tenant.id, changed: ['slug', 'name'] }, 201);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new TenantError('conflict', `A tenant with slug "${slug}" already exists`);
       throw error;
@@ -47,6 +65,105 @@ export class TenantService {
       m.findOneBy(TenantEntity, UUID_PATTERN.test(slugOrId) ? { id: slugOrId } : { slug: slugOrId }),
     );
     if (!tenant) throw new TenantError('not_found', `No tenant "${slugOrId}"`);
+    return tenant;
+  }
+
+  /** One page of tenants, by slug; `search` matches slug or name, without regard to case. */
+  list(query: { search?: string; status?: TenantStatus; offset: number; limit: number }): Promise<{ total: number; items: TenantEntity[] }> {
+    return this.db.read(async (m) => {
+      const qb = m.createQueryBuilder(TenantEntity, 't');
+      if (query.search) {
+        const pattern = `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+        qb.andWhere("(lower(t.name) LIKE :pattern ESCAPE '!' OR t.slug LIKE :pattern ESCAPE '!')", { pattern });
+      }
+      if (query.status) qb.andWhere('t.status = :status', { status: query.status });
+      const [items, total] = await qb.orderBy('t.slug', 'ASC').skip(query.offset).take(query.limit).getManyAndCount();
+      return { total, items };
+    });
+  }
+
+  /** Renames a tenant or changes its slug; `event` is recorded with the changed attributes, or nothing when nothing changed. */
+  async update(id: string, changes: { slug?: string; name?: string }, event: EventDraft): Promise<TenantEntity> {
+    if (changes.slug !== undefined && !TENANT_SLUG_PATTERN.test(changes.slug)) {
+      throw new TenantError('invalid', 'The slug must be 1-64 lower-case letters, digits or hyphens, not starting or ending with a hyphen');
+    }
+    const name = changes.name?.trim();
+    if (name !== undefined && (!name || name.length > 200)) throw new TenantError('invalid', 'The name must be 1-200 characters');
+    try {
+      return await this.db.transaction(async (m) => {
+        const tenant = await this.lockTenant(m, id);
+        const values: Partial<TenantEntity> = {};
+        if (changes.slug !== undefined && changes.slug !== tenant.slug) values.slug = changes.slug;
+        if (name !== undefined && name !== tenant.name) values.name = name;
+        const changed = Object.keys(values);
+        if (changed.length === 0) return tenant;
+        // The event first: when the change then fails (a taken slug), both roll back.
+        await this.events.record(m, id, { ...event, resourceId: id, changed });
+        values.updatedAt = new Date();
+        await m.update(TenantEntity, { id }, values);
+        return Object.assign(tenant, values);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new TenantError('conflict', `A tenant with slug "${changes.slug}" already exists`);
+      throw error;
+    }
+  }
+
+  /**
+   * Suspends or resumes a tenant. A suspended tenant's SCIM calls get 403 and its admins cannot
+   * sign in. Setting the status it already has changes nothing and records nothing.
+   */
+  async setStatus(id: string, status: TenantStatus, event: EventDraft): Promise<TenantEntity> {
+    const tenant = await this.db.transaction(async (m) => {
+      const current = await this.lockTenant(m, id);
+      if (current.status === status) return current;
+      const updatedAt = new Date();
+      await m.update(TenantEntity, { id }, { status, updatedAt });
+      await this.events.record(m, id, { ...event, resourceId: id, changed: ['status'] });
+      return Object.assign(current, { status, updatedAt });
+    });
+    this.statusCache.delete(id);
+    return tenant;
+  }
+
+  /** True when the tenant is suspended (or gone); cached for a few seconds, as it is asked on every SCIM call. */
+  async isSuspended(id: string): Promise<boolean> {
+    const now = Date.now();
+    const cached = this.statusCache.get(id);
+    if (cached && cached.until > now) return cached.suspended;
+    const tenant = await this.db.read((m) => m.findOne(TenantEntity, { select: { id: true, status: true }, where: { id } }));
+    const suspended = !tenant || tenant.status !== 'active';
+    if (this.statusCache.size >= 10_000) this.statusCache.clear();
+    this.statusCache.set(id, { suspended, until: now + STATUS_TTL_MS });
+    return suspended;
+  }
+
+  /**
+   * Deletes a tenant with all its data in one transaction. `confirmSlug` must repeat the tenant's
+   * slug. `purge` deletes what other libraries keep for the tenant (accounts, clients, tokens), in
+   * the same transaction. The tenant's provisioning events go with it.
+   */
+  async delete(id: string, confirmSlug: string, purge: (manager: EntityManager) => Promise<void>): Promise<TenantEntity> {
+    const tenant = await this.db.transaction(async (m) => {
+      const tenant = await this.lockTenant(m, id);
+      if (confirmSlug !== tenant.slug) throw new TenantError('invalid', 'confirm must repeat the tenant\'s slug');
+      await m.delete(ScimGroupMemberEntity, { tenantId: id });
+      await m.delete(ScimGroupEntity, { tenantId: id });
+      await m.delete(ScimUserEmailEntity, { tenantId: id });
+      await m.delete(ScimUserPhoneNumberEntity, { tenantId: id });
+      await m.delete(ScimUserEntity, { tenantId: id });
+      await m.delete(ProvisioningEventEntity, { tenantId: id });
+      await purge(m);
+      await m.delete(TenantEntity, { id });
+      return tenant;
+    });
+    this.statusCache.delete(id);
+    return tenant;
+  }
+
+  private async lockTenant(m: EntityManager, id: string): Promise<TenantEntity> {
+    const tenant = await m.findOne(TenantEntity, { where: { id }, ...(this.db.kind === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!tenant) throw new TenantError('not_found', `No tenant ${id}`);
     return tenant;
   }
 }

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { IsNull, Not } from 'typeorm';
 import { Database } from '@app/database';
+import type { InTransaction } from '../transaction-hook.js';
 import { ScimTokenEntity } from './scim-token.entity.js';
 
 const TOKEN_PREFIX = 'atea_scim_';
@@ -28,7 +30,11 @@ export class ScimTokenService {
   constructor(private readonly db: Database) {}
 
   /** Issues a token; the plaintext is returned once and never stored. `expiresInDays` 0 means no expiry. */
-  async issue(tenantId: string, options: { expiresInDays?: number; description?: string } = {}): Promise<IssuedScimToken> {
+  async issue(
+    tenantId: string,
+    options: { expiresInDays?: number; description?: string } = {},
+    audit?: InTransaction<ScimTokenEntity>,
+  ): Promise<IssuedScimToken> {
     const days = options.expiresInDays ?? 365;
     if (!Number.isInteger(days) || days < 0 || days > 3650) throw new RangeError('expiresInDays must be a whole number from 0 to 3650');
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -44,7 +50,10 @@ export class ScimTokenService {
       revokedAt: null,
       lastUsedAt: null,
     });
-    await this.db.transaction((m) => m.insert(ScimTokenEntity, entity));
+    await this.db.transaction(async (m) => {
+      await m.insert(ScimTokenEntity, entity);
+      await audit?.(m, entity);
+    });
     return { id: entity.id, token, expiresAt: entity.expiresAt?.toISOString() ?? null };
   }
 
@@ -60,11 +69,34 @@ export class ScimTokenService {
     return { tenantId: entity.tenantId, tokenId: entity.id };
   }
 
-  /** Revokes a token of the tenant; false when the tenant has no such token. */
-  async revoke(tenantId: string, id: string): Promise<boolean> {
-    const result = await this.db.transaction((m) =>
-      m.update(ScimTokenEntity, { tenantId, id }, { revokedAt: new Date() }),
+  /** Revokes a token of the tenant (again: a no-op); false when the tenant has no such token. */
+  async revoke(tenantId: string, id: string, audit?: InTransaction): Promise<boolean> {
+    return this.db.transaction(async (m) => {
+      const result = await m.update(ScimTokenEntity, { tenantId, id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      if (!result.affected) return m.existsBy(ScimTokenEntity, { tenantId, id });
+      await audit?.(m);
+      return true;
+    });
+  }
+
+  /** When any of the tenant's tokens was last used (to the minute), or null. */
+  async lastUsedAt(tenantId: string): Promise<Date | null> {
+    const newest = await this.db.read((m) =>
+      m.findOne(ScimTokenEntity, { select: { id: true, lastUsedAt: true }, where: { tenantId, lastUsedAt: Not(IsNull()) }, order: { lastUsedAt: 'DESC' } }),
     );
-    return (result.affected ?? 0) > 0;
+    return newest?.lastUsedAt ?? null;
+  }
+
+  /** The tenant's tokens, newest first (revoked and expired ones included), with the total. */
+  list(tenantId: string, page: { offset: number; limit: number }): Promise<{ total: number; items: ScimTokenEntity[] }> {
+    return this.db.read(async (m) => {
+      const [items, total] = await m.findAndCount(ScimTokenEntity, {
+        where: { tenantId },
+        order: { createdAt: 'DESC', id: 'ASC' },
+        skip: page.offset,
+        take: page.limit,
+      });
+      return { total, items };
+    });
   }
 }

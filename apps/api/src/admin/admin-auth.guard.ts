@@ -1,0 +1,44 @@
+import { ForbiddenException, Injectable, SetMetadata, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Response } from 'express';
+import type { AccountRole, SupportPrincipal } from '@app/identity';
+import { ADMIN_BEARER } from './admin-bearer.strategy.js';
+
+/** Support roles, weakest first: each role may do what the roles before it may. */
+export const ROLE_RANK: Record<AccountRole, number> = { viewer: 0, operator: 1, admin: 2 };
+const ROLES_KEY = 'admin:role';
+
+/** The weakest support role allowed to call a route (or every route of a controller); `viewer` when absent. */
+export const Roles = (role: AccountRole) => SetMetadata(ROLES_KEY, role);
+
+/** Requires a valid personal access token of a support account: anything else is a 401. */
+@Injectable()
+export class AdminAuthGuard extends AuthGuard(ADMIN_BEARER) {
+  handleRequest<T>(error: unknown, principal: T | false, _info: unknown, context: ExecutionContext): T {
+    if (error) throw error;
+    if (!principal) {
+      const res = context.switchToHttp().getResponse<Response>();
+      const sent = Boolean(context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization);
+      res.setHeader('WWW-Authenticate', sent ? 'Bearer realm="admin", error="invalid_token"' : 'Bearer realm="admin"');
+      throw new UnauthorizedException('A valid support access token is required: it is missing, unknown, expired or revoked');
+    }
+    return principal;
+  }
+}
+
+/** Compares the caller's role with the route's `@Roles`: authenticated but too weak is a 403. */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride<AccountRole | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]) ?? 'viewer';
+    const principal = context.switchToHttp().getRequest<{ user?: SupportPrincipal }>().user;
+    if (!principal) throw new UnauthorizedException('A valid support access token is required');
+    if (ROLE_RANK[principal.role] < ROLE_RANK[required]) {
+      throw new ForbiddenException(`This requires the ${required} role; the token's account is ${principal.role}`);
+    }
+    return true;
+  }
+}

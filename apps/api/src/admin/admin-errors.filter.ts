@@ -1,0 +1,21 @@
+import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { TenantError } from '@app/directory';
+import { IdentityError } from '@app/identity';
+import { ScimError } from '@app/scim';
+
+const STATUS = { invalid: HttpStatus.BAD_REQUEST, not_found: HttpStatus.NOT_FOUND, conflict: HttpStatus.CONFLICT } as const;
+const REASON: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 412: 'Precondition Failed' };
+
+/**
+ * The library errors of the admin routes, in Nest's standard error body (`statusCode`, `message`,
+ * `error`). Everything else (HttpExceptions, validation) keeps Nest's own handling.
+ */
+@Catch(TenantError, IdentityError, ScimError)
+export class AdminErrorsFilter implements ExceptionFilter {
+  catch(error: TenantError | IdentityError | ScimError, host: ArgumentsHost): void {
+    const status = error instanceof ScimError ? error.status : STATUS[error.code];
+    const message = error instanceof ScimError ? error.detail : error.message;
+    host.switchToHttp().getResponse<Response>().status(status).json({ statusCode: status, message, error: REASON[status] ?? 'Error' });
+  }
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { DirectoryModule } from '@app/directory';
+import { IdentityModule } from '@app/identity';
+import { AdminBearerStrategy } from './admin-bearer.strategy.js';
+import { ExistingTenantPipe } from './admin-controller.decorator.js';
+import { EventsController, GroupsController, UsersController } from './directory.controller.js';
+import { MeController, SupportAccountsController } from './support-accounts.controller.js';
+import { ClientsController, GrantsController, ScimTokensController, TenantAdminsController } from './tenant-identity.controller.js';
+import { TenantsController } from './tenants.controller.js';
+
+/** The support-staff REST API under `/admin/v1` (OpenAPI at `/admin/docs`). */
+@Module({
+  imports: [PassportModule, DirectoryModule, IdentityModule],
+  controllers: [
+    MeController,
+    SupportAccountsController,
+    TenantsController,
+    TenantAdminsController,
+    ClientsController,
+    GrantsController,
+    ScimTokensController,
+    UsersController,
+    GroupsController,
+    EventsController,
+  ],
+  providers: [AdminBearerStrategy, ExistingTenantPipe],
+})
+export class AdminModule {}
