@@ -9,7 +9,8 @@ import { createConnection } from 'mysql2/promise';
 import { inject } from 'vitest';
 import { loadConfig } from '@app/config';
 import { TenantService } from '@app/directory';
-import { ScimTokenService } from '@app/identity';
+import type { LoggerService } from '@nestjs/common';
+import { AccountService, generateKeyMaterialEnv, OAuthClientService, ScimTokenService, type KeyMaterialEnv } from '@app/identity';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { configureHttp } from '../../apps/api/src/http.js';
 
@@ -51,13 +52,29 @@ export interface TestApp {
   databaseUrl: string;
   /** A new tenant and a SCIM token for it. */
   tenant(slug?: string): Promise<{ id: string; slug: string; token: string }>;
+  /** A new admin account of the tenant. */
+  admin(tenantId: string, email?: string, password?: string): Promise<{ id: string; email: string; password: string }>;
+  /** A new OAuth client of the tenant (redirect URI: Entra's unless given). */
+  client(tenantId: string, options?: { redirectUris?: string[]; name?: string }): Promise<{ clientId: string; clientSecret: string; secretId: string }>;
   close(): Promise<void>;
 }
 
+export interface BootOptions {
+  /** Receives every log line of the app, at every level. */
+  logger?: LoggerService;
+}
+
+let testKeys: KeyMaterialEnv | undefined;
+/** Key material shared by every app of this test process (required with MySQL; instances on one database share it). */
+export function testKeyMaterial(): KeyMaterialEnv {
+  testKeys ??= generateKeyMaterialEnv();
+  return testKeys;
+}
+
 /** The real application, on a real database and a real port, as main.ts sets it up. */
-export async function startApp(dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(dialect: Dialect, env: Record<string, string> = {}, options: BootOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(dialect);
-  const app = await bootApp(database.url, env);
+  const app = await bootApp(database.url, env, options);
   return {
     ...app,
     async close() {
@@ -68,10 +85,12 @@ export async function startApp(dialect: Dialect, env: Record<string, string> = {
 }
 
 /** Boots the app on an existing database (for restarts and several instances on one database). */
-export async function bootApp(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
-  const probe = loadConfig({ DATABASE_URL: databaseUrl, ...env, PORT: '0' });
+export async function bootApp(databaseUrl: string, env: Record<string, string> = {}, options: BootOptions = {}): Promise<TestApp> {
+  // MySQL requires key material; SQLite generates its own beside the database file.
+  const keys = databaseUrl.startsWith('mysql:') ? testKeyMaterial() : {};
+  const probe = loadConfig({ DATABASE_URL: databaseUrl, ...keys, ...env, PORT: '0' });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(probe)] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
   configureHttp(app, probe);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -88,6 +107,14 @@ export async function bootApp(databaseUrl: string, env: Record<string, string> =
       const tenant = await app.get(TenantService).create(slug, `Tenant ${slug}`);
       const { token } = await app.get(ScimTokenService).issue(tenant.id);
       return { id: tenant.id, slug, token };
+    },
+    async admin(tenantId, email = `admin-${counter++}@example.test`, password = `pw-${randomBytes(9).toString('base64url')}`) {
+      const account = await app.get(AccountService).createTenantAdmin(tenantId, email, password);
+      return { id: account.id, email: account.email, password };
+    },
+    async client(tenantId, options = {}) {
+      const issued = await app.get(OAuthClientService).create(tenantId, options);
+      return { clientId: issued.clientId, clientSecret: issued.clientSecret, secretId: issued.secretId };
     },
     close: () => app.close(),
   };

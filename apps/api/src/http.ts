@@ -3,6 +3,8 @@ import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@app/config';
+import { configureAdminHttp } from './admin/admin-http.js';
+import { OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { sendScimError, toScimError } from './scim/scim-errors.filter.js';
 
 const isScim = (req: Request) => /^\/scim(\/|$)/i.test(req.path);
@@ -26,6 +28,12 @@ class AppErrorsFilter extends BaseExceptionFilter {
 export function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   const logger = new Logger('HTTP');
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  // The OAuth authorization server parses its own bodies: it is mounted before the body parsers.
+  // Everything under /oauth belongs to it (oidc-provider 9 accepts client_secret_basic and
+  // client_secret_post for every confidential client, so no client-auth normaliser is needed).
+  const oidc = app.get(OidcProviderHost);
+  app.use('/oauth', (req: Request, res: Response) => oidc.handle(req, res));
   app.useBodyParser('json', {
     type: ['application/json', 'application/scim+json', 'application/*+json'],
     limit: config.SCIM_MAX_BODY_BYTES,
@@ -36,6 +44,7 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     if (!isScim(req)) return next(error);
     sendScimError(res, toScimError(error, logger), req);
   });
+  configureAdminHttp(app);
   app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();
 }

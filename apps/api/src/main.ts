@@ -26,6 +26,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.PORT);
   const logger = new Logger('Atea');
   logger.log(`SCIM 2.0 endpoint: ${config.publicUrl}/scim/v2 (database: ${config.databaseKind})`);
+  logger.log(`OAuth 2.0: ${config.oauthIssuer}/auth (authorization), ${config.oauthIssuer}/token (token)`);
   const tenants = await app.get(Database).read((m) => m.count(TenantEntity));
   if (tenants === 0) {
     logger.log(

@@ -1,9 +1,16 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, validateSync } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, validateSync } from 'class-validator';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TENANT_SLUG_PATTERN, TenantService } from '@app/directory';
-import { ScimTokenService } from '@app/identity';
+import {
+  AccountService,
+  generateKeyMaterialEnv,
+  MAX_SUPPORT_TOKEN_DAYS,
+  OAuthClientService,
+  ScimTokenService,
+  SupportAccountService,
+} from '@app/identity';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 
@@ -35,6 +42,105 @@ export class ScimTokenCreateArgs {
   description?: string;
 }
 
+export class AdminCreateArgs {
+  @IsString()
+  @IsNotEmpty({ message: '--tenant is required (slug or id)' })
+  tenant: string;
+
+  @IsString({ message: '--email is required' })
+  @IsNotEmpty({ message: '--email is required' })
+  @MaxLength(320)
+  email: string;
+
+  @IsString({ message: '--password is required' })
+  @IsNotEmpty({ message: '--password is required' })
+  password: string;
+}
+
+export class AdminSetDisabledArgs {
+  @IsString()
+  @IsNotEmpty({ message: '--tenant is required (slug or id)' })
+  tenant: string;
+
+  @IsString({ message: '--email is required' })
+  @IsNotEmpty({ message: '--email is required' })
+  email: string;
+}
+
+const toArray = ({ value }: { value: unknown }) => (value === undefined || Array.isArray(value) ? value : [value]);
+
+export class ClientCreateArgs {
+  @IsString()
+  @IsNotEmpty({ message: '--tenant is required (slug or id)' })
+  tenant: string;
+
+  @IsOptional()
+  @Transform(toArray)
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true, message: '--redirect-uri needs a URI' })
+  'redirect-uri'?: string[];
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: '--expires-days must be a whole number' })
+  @Min(1)
+  @Max(3650)
+  'expires-days'?: number;
+}
+
+export class ClientListArgs {
+  @IsString()
+  @IsNotEmpty({ message: '--tenant is required (slug or id)' })
+  tenant: string;
+}
+
+export class ClientAddSecretArgs {
+  @IsString({ message: '--client is required (client_id)' })
+  @IsNotEmpty({ message: '--client is required (client_id)' })
+  client: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: '--expires-days must be a whole number' })
+  @Min(1)
+  @Max(3650)
+  'expires-days'?: number;
+}
+
+export class ClientDeleteSecretArgs {
+  @IsString({ message: '--client is required (client_id)' })
+  @IsNotEmpty({ message: '--client is required (client_id)' })
+  client: string;
+
+  @IsString({ message: '--secret is required (the secret id from client:list)' })
+  @IsNotEmpty({ message: '--secret is required (the secret id from client:list)' })
+  secret: string;
+}
+
+export class SupportCreateArgs {
+  @IsString({ message: '--email is required' })
+  @IsNotEmpty({ message: '--email is required' })
+  @MaxLength(320)
+  email: string;
+
+  @IsIn(['viewer', 'operator', 'admin'], { message: '--role must be viewer, operator or admin' })
+  role: 'viewer' | 'operator' | 'admin';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: '--expires-days must be a whole number' })
+  @Min(1)
+  @Max(MAX_SUPPORT_TOKEN_DAYS)
+  'expires-days'?: number;
+}
+
 /** A CLI usage error: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
 
@@ -50,8 +156,10 @@ export function parseArgs<T extends object>(type: new () => T, flags: Record<str
 }
 
 export interface Command {
-  /** Commands that need no database connection run without one. */
+  /** Commands that need no database connection run without one (and without configuration). */
   needsApp: boolean;
+  /** Prints the result as text instead of JSON. */
+  text?: boolean;
   run(app: INestApplicationContext | undefined, flags: Record<string, unknown>): Promise<unknown>;
 }
 
@@ -79,4 +187,90 @@ export const COMMANDS: Record<string, Command> = {
       return app!.get(ScimTokenService).issue(tenant.id, { expiresInDays: args['expires-days'], description: args.description });
     },
   },
+  'admin:create': {
+    needsApp: true,
+    async run(app, flags) {
+      const args = parseArgs(AdminCreateArgs, flags);
+      const tenant = await app!.get(TenantService).resolve(args.tenant);
+      const account = await app!.get(AccountService).createTenantAdmin(tenant.id, args.email, args.password);
+      return { id: account.id, email: account.email };
+    },
+  },
+  'admin:disable': {
+    needsApp: true,
+    run: (app, flags) => setDisabled(app!, flags, true),
+  },
+  'admin:enable': {
+    needsApp: true,
+    run: (app, flags) => setDisabled(app!, flags, false),
+  },
+  'client:create': {
+    needsApp: true,
+    async run(app, flags) {
+      const args = parseArgs(ClientCreateArgs, flags);
+      const tenant = await app!.get(TenantService).resolve(args.tenant);
+      const issued = await app!.get(OAuthClientService).create(tenant.id, {
+        redirectUris: args['redirect-uri'],
+        name: args.name,
+        expiresInDays: args['expires-days'],
+      });
+      return { client_id: issued.clientId, client_secret: issued.clientSecret };
+    },
+  },
+  'client:list': {
+    needsApp: true,
+    async run(app, flags) {
+      const args = parseArgs(ClientListArgs, flags);
+      const tenant = await app!.get(TenantService).resolve(args.tenant);
+      return app!.get(OAuthClientService).list(tenant.id);
+    },
+  },
+  'client:add-secret': {
+    needsApp: true,
+    async run(app, flags) {
+      const args = parseArgs(ClientAddSecretArgs, flags);
+      const issued = await app!.get(OAuthClientService).addSecret(args.client, args['expires-days']);
+      return { client_id: issued.clientId, client_secret: issued.clientSecret, secret_id: issued.secretId, expires_at: issued.expiresAt.toISOString() };
+    },
+  },
+  'client:delete-secret': {
+    needsApp: true,
+    async run(app, flags) {
+      const args = parseArgs(ClientDeleteSecretArgs, flags);
+      await app!.get(OAuthClientService).deleteSecret(args.client, args.secret);
+      return { client_id: args.client, deleted: args.secret };
+    },
+  },
+  'support:create': {
+    needsApp: true,
+    async run(app, flags) {
+      const args = parseArgs(SupportCreateArgs, flags);
+      const { account, token } = await app!.get(SupportAccountService).create(args.email, args.role, { expiresInDays: args['expires-days'] });
+      return { id: account.id, token: token.token };
+    },
+  },
+  'secrets:generate': {
+    needsApp: false,
+    text: true,
+    async run(_app, flags) {
+      const unknown = Object.keys(flags);
+      if (unknown.length) throw new UsageError(`unknown flag --${unknown[0]}`);
+      const env = generateKeyMaterialEnv();
+      return [
+        '# Key material of the OAuth authorization server; the same on every instance. Keep it secret.',
+        '# Rotate by putting a new key first and removing the old one once it is no longer needed.',
+        `OIDC_JWKS='${env.OIDC_JWKS}'`,
+        `OIDC_COOKIE_KEYS=${env.OIDC_COOKIE_KEYS}`,
+        `SECRET_ENCRYPTION_KEY=${env.SECRET_ENCRYPTION_KEY}`,
+        '',
+      ].join('\n');
+    },
+  },
 };
+
+async function setDisabled(app: INestApplicationContext, flags: Record<string, unknown>, disabled: boolean) {
+  const args = parseArgs(AdminSetDisabledArgs, flags);
+  const tenant = await app.get(TenantService).resolve(args.tenant);
+  const account = await app.get(AccountService).setDisabled(tenant.id, args.email, disabled);
+  return { id: account.id, email: account.email, disabled: account.disabled };
+}

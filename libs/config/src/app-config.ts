@@ -53,10 +53,98 @@ export class AppConfig {
   @Max(10_000)
   SCIM_MAX_RESULTS: number = 1000;
 
+  /** Provisioning events older than this many days are deleted. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  EVENT_RETENTION_DAYS: number = 180;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   NODE_ENV?: string;
+
+  /**
+   * Signing keys of the OAuth authorization server: a JWKS (`{"keys":[…]}`) of private keys, the first
+   * of each algorithm signs. Required with MySQL; generated and persisted beside an SQLite database.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OIDC_JWKS?: string;
+
+  /** Keys signing the OAuth cookies, comma-separated, each at least 32 characters; the first signs, all verify. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[^,\s]{32,}(,[^,\s]{32,})*$/, { message: 'OIDC_COOKIE_KEYS must be comma-separated keys of at least 32 characters each' })
+  OIDC_COOKIE_KEYS?: string;
+
+  /**
+   * AES-256-GCM keys encrypting client secrets at rest: comma-separated `<id>:<32 bytes in base64>`;
+   * the first encrypts, every listed key decrypts.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/_-]{43}=?)*$/, {
+    message: 'SECRET_ENCRYPTION_KEY must be comma-separated <id>:<32 bytes in base64> entries',
+  })
+  SECRET_ENCRYPTION_KEY?: string;
+
+  /** Lifetime of OAuth access tokens, in seconds (Entra accepts 60 minutes to 6 hours). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(3600)
+  @Max(21600)
+  ACCESS_TOKEN_TTL_SECONDS: number = 3600;
+
+  /** Refresh tokens expire after this many days without use (each refresh starts the period again). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  REFRESH_TOKEN_TTL_DAYS: number = 90;
+
+  /**
+   * How long a refresh token that was already exchanged still works, in seconds, so that a client
+   * which lost the answer can retry. After that, reusing it revokes the whole authorization.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(604_800)
+  REFRESH_TOKEN_GRACE_SECONDS: number = 86_400;
+
+  /** Consecutive wrong passwords that lock an account. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  LOGIN_MAX_FAILURES: number = 5;
+
+  /** How long a locked account stays locked, in minutes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  LOGIN_LOCKOUT_MINUTES: number = 15;
+
+  /** Failed sign-ins from one IP address within 15 minutes before that address is slowed down. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LOGIN_IP_MAX_FAILURES: number = 20;
+
+  /**
+   * Behind a TLS-terminating proxy or load balancer: `true` (trust every hop), a hop count, or
+   * comma-separated proxy addresses/CIDRs. `false` (default) uses the socket address.
+   */
+  @Transform(emptyToUndefined)
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F:.\/]+(,\s*[0-9a-fA-F:.\/]+)*)$/, {
+    message: 'TRUST_PROXY must be true, false, a hop count or comma-separated addresses',
+  })
+  TRUST_PROXY: string = 'false';
 
   get publicUrl(): string {
     return (this.PUBLIC_URL ?? `http://localhost:${this.PORT}`).replace(/\/+$/, '');
@@ -69,6 +157,39 @@ export class AppConfig {
   get migrateOnStart(): boolean {
     return this.DATABASE_MIGRATE_ON_START === 'true';
   }
+
+  /** The OAuth issuer; the authorization server is mounted at `/oauth`. */
+  get oauthIssuer(): string {
+    return `${this.publicUrl}/oauth`;
+  }
+
+  /** The resource indicator (and access-token audience) of the SCIM API. */
+  get scimResource(): string {
+    return `${this.publicUrl}/scim/v2`;
+  }
+
+  /** The Express `trust proxy` setting. */
+  get trustProxy(): boolean | number | string {
+    if (this.TRUST_PROXY === 'true') return true;
+    if (this.TRUST_PROXY === 'false') return false;
+    return /^\d+$/.test(this.TRUST_PROXY) ? Number(this.TRUST_PROXY) : this.TRUST_PROXY;
+  }
+}
+
+/** Why a JWKS string is unusable, or undefined when it is a JSON key set of private keys. */
+function jwksProblem(value: string): string | undefined {
+  let jwks: unknown;
+  try {
+    jwks = JSON.parse(value);
+  } catch {
+    return 'must be JSON: {"keys":[…]}';
+  }
+  const keys = (jwks as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) return 'must be {"keys":[…]} with at least one key';
+  if (!keys.every((k) => k && typeof k === 'object' && typeof k.kty === 'string' && typeof k.d === 'string')) {
+    return 'must hold private keys (each with "kty" and "d")';
+  }
+  return undefined;
 }
 
 export class ConfigError extends Error {
@@ -82,14 +203,23 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'PUBLIC_URL', 'NODE_ENV']) {
+  for (const key of [...known, 'PUBLIC_URL', 'NODE_ENV', 'OIDC_JWKS', 'OIDC_COOKIE_KEYS', 'SECRET_ENCRYPTION_KEY']) {
     const value = env[key];
     if (value !== undefined) input[key] = value;
   }
   const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }));
+  if (config.OIDC_JWKS !== undefined) {
+    const problem = jwksProblem(config.OIDC_JWKS);
+    if (problem) problems.push(`OIDC_JWKS ${problem}`);
   }
+  if (config.databaseKind === 'mysql') {
+    // Only the embedded SQLite default generates missing key material (every instance must share it).
+    for (const key of ['OIDC_JWKS', 'OIDC_COOKIE_KEYS', 'SECRET_ENCRYPTION_KEY'] as const) {
+      if (config[key] === undefined) problems.push(`${key} is required with MySQL (npm run cli -- secrets:generate prints a set)`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

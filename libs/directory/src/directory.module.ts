@@ -4,9 +4,21 @@ import { ScimUserRepository } from './users/scim-user.repository.js';
 import { ScimUserService } from './users/scim-user.service.js';
 import { ScimGroupRepository } from './groups/scim-group.repository.js';
 import { ScimGroupService } from './groups/scim-group.service.js';
+import { EventLog } from './events/event-log.js';
+import { ProvisioningEventQuery } from './events/event-query.service.js';
+import { TenantHealthService } from './tenants/tenant-health.service.js';
 
 @Module({
-  providers: [TenantService, ScimUserRepository, ScimUserService, ScimGroupRepository, ScimGroupService],
-  exports: [TenantService, ScimUserService, ScimGroupService],
+  providers: [
+    EventLog,
+    TenantService,
+    ScimUserRepository,
+    ScimUserService,
+    ScimGroupRepository,
+    ScimGroupService,
+    ProvisioningEventQuery,
+    TenantHealthService,
+  ],
+  exports: [EventLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService],
 })
 export class DirectoryModule {}

@@ -1,11 +1,30 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
+import { TenantService } from '@app/directory';
 import { ScimError } from '@app/scim';
+import { OAUTH_BEARER } from './oauth-access-token.strategy.js';
+import type { ScimPrincipal } from './scim-principal.js';
 import { SCIM_BEARER } from './scim-bearer.strategy.js';
 
-/** Requires a valid bearer token; anything else is a SCIM 401. */
+/**
+ * Requires a valid bearer token (a per-tenant SCIM token or an OAuth access token); anything else is a
+ * SCIM 401. A valid token of a suspended tenant gets a SCIM 403.
+ */
 @Injectable()
-export class ScimAuthGuard extends AuthGuard([SCIM_BEARER]) {
+export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
+  constructor(private readonly tenants: TenantService) {
+    super();
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    await super.canActivate(context);
+    const principal = context.switchToHttp().getRequest<{ user?: ScimPrincipal }>().user;
+    if (principal && (await this.tenants.isSuspended(principal.tenantId))) {
+      throw new ScimError(403, undefined, 'The tenant is suspended: Atea support can resume it');
+    }
+    return true;
+  }
+
   handleRequest<T>(error: unknown, principal: T | false): T {
     if (error) throw error;
     if (!principal) throw new ScimError(401, undefined, 'A valid bearer token is required: it is missing, unknown, expired or revoked');

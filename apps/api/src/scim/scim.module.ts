@@ -3,14 +3,16 @@ import { APP_FILTER } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { DirectoryModule } from '@app/directory';
 import { IdentityModule } from '@app/identity';
+import { OAuthModule } from '../oauth/oauth.module.js';
+import { OAuthAccessTokenStrategy } from './oauth-access-token.strategy.js';
 import { ScimBearerStrategy } from './scim-bearer.strategy.js';
 import { ScimDiscoveryController } from './scim-discovery.controller.js';
 import { ScimUsersController } from './scim-users.controller.js';
 import { ScimGroupsController } from './scim-groups.controller.js';
 
 @Module({
-  imports: [PassportModule, DirectoryModule, IdentityModule],
+  imports: [PassportModule, DirectoryModule, IdentityModule, OAuthModule],
   controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController],
-  providers: [ScimBearerStrategy],
+  providers: [ScimBearerStrategy, OAuthAccessTokenStrategy],
 })
 export class ScimModule {}
