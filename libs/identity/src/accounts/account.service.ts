@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { AppConfig } from '@app/config';
 import { Database, isUniqueViolation } from '@app/database';
 import { IdentityError } from '../identity.error.js';
+import type { InTransaction } from '../transaction-hook.js';
 import { AccountEntity } from './account.entity.js';
 import { LoginThrottleEntity } from './login-throttle.entity.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hasher.js';
@@ -29,7 +30,11 @@ export class AccountService {
     private readonly config: AppConfig,
   ) {}
 
-  async createTenantAdmin(tenantId: string, email: string, password: string): Promise<AccountEntity> {
+  /**
+   * Creates an admin of the tenant. `audit` runs in the same transaction, before the insert, so a
+   * taken e-mail rolls both back.
+   */
+  async createTenantAdmin(tenantId: string, email: string, password: string, audit?: InTransaction<AccountEntity>): Promise<AccountEntity> {
     const trimmed = email.trim();
     if (!EMAIL_PATTERN.test(trimmed)) throw new IdentityError('invalid', 'The e-mail address is not valid');
     if (password.length < MIN_PASSWORD_LENGTH) throw new IdentityError('invalid', `The password must have at least ${MIN_PASSWORD_LENGTH} characters`);
@@ -51,7 +56,10 @@ export class AccountService {
       updatedAt: now,
     } satisfies AccountEntity);
     try {
-      await this.db.transaction((m) => m.insert(AccountEntity, account));
+      await this.db.transaction(async (m) => {
+        await audit?.(m, account);
+        await m.insert(AccountEntity, account);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new IdentityError('conflict', `The tenant already has an account for ${trimmed}`);
       throw error;

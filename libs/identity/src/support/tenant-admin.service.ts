@@ -1,12 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Database, isUniqueViolation } from '@app/database';
+import { Database } from '@app/database';
 import { AccountEntity } from '../accounts/account.entity.js';
 import { hashPassword } from '../accounts/password-hasher.js';
+import { AccountService } from '../accounts/account.service.js';
 import { IdentityError } from '../identity.error.js';
 import type { InTransaction } from '../transaction-hook.js';
-
-const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 /** A password generated for a tenant admin: shown once to the support engineer, never stored. */
 function oneTimePassword(): string {
@@ -19,7 +18,10 @@ function oneTimePassword(): string {
  */
 @Injectable()
 export class TenantAdminService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly accounts: AccountService,
+  ) {}
 
   list(tenantId: string, page: { offset: number; limit: number }): Promise<{ total: number; items: AccountEntity[] }> {
     return this.db.read(async (m) => {
@@ -35,36 +37,8 @@ export class TenantAdminService {
 
   /** Creates an admin with a generated password, returned once. */
   async create(tenantId: string, email: string, audit?: InTransaction<AccountEntity>): Promise<{ account: AccountEntity; password: string }> {
-    const trimmed = email.trim();
-    if (!EMAIL_PATTERN.test(trimmed)) throw new IdentityError('invalid', 'The e-mail address is not valid');
     const password = oneTimePassword();
-    const now = new Date();
-    const account = Object.assign(new AccountEntity(), {
-      id: randomUUID(),
-      tenantId,
-      realm: tenantId,
-      email: trimmed,
-      emailKey: trimmed.toLowerCase(),
-      passwordHash: await hashPassword(password),
-      role: 'admin',
-      disabled: false,
-      failedLogins: 0,
-      lockedUntil: null,
-      lastLoginAt: null,
-      createdAt: now,
-      updatedAt: now,
-    } satisfies AccountEntity);
-    try {
-      await this.db.transaction(async (m) => {
-        // The event first: a failing insert then rolls both back.
-        await audit?.(m, account);
-        await m.insert(AccountEntity, account);
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new IdentityError('conflict', `The tenant already has an account for ${trimmed}`);
-      throw error;
-    }
-    return { account, password };
+    return { account: await this.accounts.createTenantAdmin(tenantId, email, password, audit), password };
   }
 
   /** Disables or re-enables an admin: a disabled admin cannot sign in, and refreshing tokens they authorized fails. */
