@@ -1,29 +1,25 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ConfigError, loadConfig, type LogLevel } from '@app/config';
-import { Database } from '@app/database';
+import { DataSource } from 'typeorm';
+import { ConfigError, loadConfig, type AppConfig, type LogLevel } from '@app/config';
+import { Database, dataSourceOptions } from '@app/database';
 import { TenantEntity } from '@app/directory';
-import { AppModule } from './app.module.js';
+import { AppModule, ENTITIES } from './app.module.js';
 import { configureHttp } from './http.js';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
-async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  }
+async function serve(config: AppConfig): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
   });
   configureHttp(app, config);
   await app.listen(config.PORT);
+  if (!cluster.isPrimary) return;
   const logger = new Logger('Atea');
   logger.log(`SCIM 2.0 endpoint: ${config.publicUrl}/scim/v2 (database: ${config.databaseKind})`);
   logger.log(`OAuth 2.0: ${config.oauthIssuer}/auth (authorization), ${config.oauthIssuer}/token (token)`);
@@ -35,6 +31,47 @@ async function bootstrap(): Promise<void> {
         '  npm run cli -- scim-token:create --tenant acme',
     );
   }
+}
+
+/** Applies migrations once, then runs WEB_CONCURRENCY workers on the shared port, replacing any that dies. */
+async function supervise(config: AppConfig): Promise<void> {
+  const logger = new Logger('Atea');
+  if (config.migrateOnStart) {
+    const dataSource = await new DataSource({ ...dataSourceOptions(config.DATABASE_URL, ENTITIES), logging: ['migration'] }).initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    await dataSource.destroy();
+  }
+  let stopping = false;
+  const fork = () => cluster.fork({ DATABASE_MIGRATE_ON_START: 'false' });
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    logger.warn(`Worker ${worker.process.pid} stopped (${signal ?? code}); starting another`);
+    fork();
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+    });
+  }
+  logger.log(`SCIM 2.0 endpoint: ${config.publicUrl}/scim/v2 (database: ${config.databaseKind}, ${config.WEB_CONCURRENCY} workers)`);
+}
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
+  const workers = config.databaseKind === 'mysql' ? config.WEB_CONCURRENCY : 1;
+  if (config.WEB_CONCURRENCY > 1 && workers === 1) {
+    new Logger('Atea').warn('WEB_CONCURRENCY is ignored with the embedded SQLite database: one process serves');
+  }
+  if (workers > 1 && cluster.isPrimary) await supervise(config);
+  else await serve(config);
 }
 
 void bootstrap();

@@ -53,6 +53,16 @@ export class AppConfig {
   @Max(10_000)
   SCIM_MAX_RESULTS: number = 1000;
 
+  /**
+   * Worker processes serving HTTP (MySQL only: the SQLite default always runs one). The service
+   * keeps no state between requests, so workers share the port and the database.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WEB_CONCURRENCY: number = 1;
+
   /** Provisioning events older than this many days are deleted. */
   @Transform(toInt)
   @IsInt()

@@ -6,9 +6,11 @@ import { OAUTH_BEARER } from './oauth-access-token.strategy.js';
 import type { ScimPrincipal } from './scim-principal.js';
 import { SCIM_BEARER } from './scim-bearer.strategy.js';
 
+const UNAUTHORIZED = 'A valid bearer token is required: it is missing, unknown, expired or revoked';
+
 /**
  * Requires a valid bearer token (a per-tenant SCIM token or an OAuth access token); anything else is a
- * SCIM 401. A valid token of a suspended tenant gets a SCIM 403.
+ * SCIM 401. A valid token of a suspended tenant gets a SCIM 403; of a deleted tenant, a 401.
  */
 @Injectable()
 export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
@@ -19,15 +21,17 @@ export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);
     const principal = context.switchToHttp().getRequest<{ user?: ScimPrincipal }>().user;
-    if (principal && (await this.tenants.isSuspended(principal.tenantId))) {
-      throw new ScimError(403, undefined, 'The tenant is suspended: Atea support can resume it');
-    }
+    if (!principal) return true;
+    const status = await this.tenants.status(principal.tenantId);
+    // A deleted tenant's credentials are dead, though a recently verified one may still be cached.
+    if (status === 'deleted') throw new ScimError(401, undefined, UNAUTHORIZED);
+    if (status === 'suspended') throw new ScimError(403, undefined, 'The tenant is suspended: Atea support can resume it');
     return true;
   }
 
   handleRequest<T>(error: unknown, principal: T | false): T {
     if (error) throw error;
-    if (!principal) throw new ScimError(401, undefined, 'A valid bearer token is required: it is missing, unknown, expired or revoked');
+    if (!principal) throw new ScimError(401, undefined, UNAUTHORIZED);
     return principal;
   }
 }

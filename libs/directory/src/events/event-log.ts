@@ -33,7 +33,7 @@ export class EventLog {
   constructor(private readonly db: Database) {}
 
   async record(manager: EntityManager, tenantId: string, draft: EventDraft, status = 200): Promise<void> {
-    await manager.insert(ProvisioningEventEntity, toRow(tenantId, draft, status, null));
+    await this.db.insertRows(manager, ProvisioningEventEntity, [toRow(tenantId, draft, status, null)]);
   }
 
   /** Records a failed write; never throws (the caller's own error matters more). */

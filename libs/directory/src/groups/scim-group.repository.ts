@@ -3,7 +3,7 @@ import { In, type EntityManager } from 'typeorm';
 import { Database, isUniqueViolation } from '@app/database';
 import { ScimError, type AttrPath, type Filter, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from '../users/scim-user.entity.js';
-import { compileFilter, sortColumn, type SqlCondition } from '../sql/filter-compiler.js';
+import { compileFilter, positional, sortColumn, type SqlCondition } from '../sql/filter-compiler.js';
 import { page } from '../sql/paging.js';
 import { GROUP_FILTER } from './group-filter.js';
 import type { GroupMember, StoredGroup } from './group-mapper.js';
@@ -55,14 +55,21 @@ export class ScimGroupRepository {
 
   list(tenantId: string, query: GroupListQuery, withMembers: boolean): Promise<{ total: number; groups: StoredGroup[] }> {
     const orderBy = query.sortBy ? sortColumn(GROUP_FILTER, query.sortBy, 'Groups') : undefined;
-    const condition = query.filter ? compileFilter(query.filter, GROUP_FILTER, (d) => this.db.dateParam(d)) : undefined;
+    const condition = query.filter ? positional(compileFilter(query.filter, GROUP_FILTER, (d) => this.db.dateParam(d))) : undefined;
     return this.db.read(async (manager) => {
-      const base = () => {
-        const qb = manager.createQueryBuilder(ScimGroupEntity, 'g').where('g.tenant_id = :tenantId', { tenantId });
-        if (condition) qb.andWhere(condition.sql, condition.params);
-        return qb;
-      };
-      const { total, rows } = await page(base, 'g', query, orderBy);
+      const { total, rows } = await page(
+        this.db,
+        manager,
+        ScimGroupEntity,
+        {
+          table: 'scim_groups',
+          alias: 'g',
+          where: condition ? `g.tenant_id = ? AND ${condition.sql}` : 'g.tenant_id = ?',
+          params: [tenantId, ...(condition?.params ?? [])],
+          orderBy,
+        },
+        query,
+      );
       const members = withMembers ? await this.loadMembers(manager, rows.map((g) => g.id)) : undefined;
       return { total, groups: rows.map((group) => ({ group, members: members ? members.get(group.id) ?? [] : undefined })) };
     });

@@ -157,6 +157,16 @@ export function compileFilter(filter: Filter, spec: FilterSpec, dateParam: (date
   return { sql: compile(filter), params };
 }
 
+/** The condition with `?` placeholders and its parameters in order, for plain SQL. */
+export function positional(condition: SqlCondition): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const sql = condition.sql.replace(/:(f\d+)/g, (_, name: string) => {
+    params.push(condition.params[name]);
+    return '?';
+  });
+  return { sql, params };
+}
+
 /** The targets of a multi-valued attribute stored as child rows with value/type/display/primary. */
 export function childTargets(child: string, columns: { value: string; type?: string; display?: string; primary?: string }): [string, Target][] {
   const key = child.toLowerCase();

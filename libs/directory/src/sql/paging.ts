@@ -1,4 +1,5 @@
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { Database } from '@app/database';
 import type { SortOrder } from '@app/scim';
 
 export interface PageRequest {
@@ -7,22 +8,41 @@ export interface PageRequest {
   sortOrder: SortOrder;
 }
 
+export interface PageQuery {
+  table: string;
+  alias: string;
+  /** Condition on the alias, with `?` parameters; always starts with the tenant. */
+  where: string;
+  params: unknown[];
+  /** Sort column from the allow-list; without one, rows come in creation order (indexed per tenant). */
+  orderBy?: string;
+}
+
 /**
- * One page of a filtered query and its total. Without a sort column, rows come in creation order
- * (indexed per tenant). The total needs no second query when the page is the first and not full,
- * which is every lookup Entra makes.
+ * One page of a filtered query and its total, in plain parameterised SQL. The total needs no
+ * second query when the page is the first and not full, which is every lookup Entra makes.
  */
 export async function page<T extends ObjectLiteral>(
-  base: () => SelectQueryBuilder<T>,
-  alias: string,
+  db: Database,
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  query: PageQuery,
   request: PageRequest,
-  orderBy: string | undefined,
 ): Promise<{ total: number; rows: T[] }> {
-  const query = base();
+  const { table, alias, where, params } = query;
   const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
-  if (orderBy) query.orderBy(orderBy, direction).addOrderBy(`${alias}.id`, direction);
-  else query.orderBy(`${alias}.created_at`, 'ASC').addOrderBy(`${alias}.id`, 'ASC');
-  const rows = request.count > 0 ? await query.offset(request.startIndex - 1).limit(request.count).getMany() : [];
-  const total = request.startIndex === 1 && rows.length < request.count ? rows.length : await base().getCount();
-  return { total, rows };
+  const order = query.orderBy ? `${query.orderBy} ${direction}, ${alias}.id ${direction}` : `${alias}.created_at ASC, ${alias}.id ASC`;
+  // startIndex and count are validated integers, so they can stand in the SQL text.
+  const raw: Record<string, unknown>[] =
+    request.count > 0
+      ? await manager.query(
+          `SELECT ${alias}.* FROM ${table} ${alias} WHERE ${where} ORDER BY ${order} LIMIT ${Math.trunc(request.count)} OFFSET ${Math.trunc(request.startIndex - 1)}`,
+          params,
+        )
+      : [];
+  const total =
+    request.startIndex === 1 && raw.length < request.count
+      ? raw.length
+      : Number(((await manager.query(`SELECT COUNT(*) AS n FROM ${table} ${alias} WHERE ${where}`, params)) as { n: unknown }[])[0].n);
+  return { total, rows: db.hydrate(target, raw) };
 }

@@ -27,7 +27,7 @@ const STATUS_TTL_MS = 5_000;
 
 @Injectable()
 export class TenantService {
-  private readonly statusCache = new Map<string, { suspended: boolean; until: number }>();
+  private readonly statusCache = new Map<string, { status: TenantStatus | 'deleted'; until: number }>();
 
   constructor(
     private readonly db: Database,
@@ -126,16 +126,19 @@ export class TenantService {
     return tenant;
   }
 
-  /** True when the tenant is suspended (or gone); cached for a few seconds, as it is asked on every SCIM call. */
-  async isSuspended(id: string): Promise<boolean> {
+  /**
+   * The tenant's status, `deleted` when it no longer exists; cached for a few seconds, as it is
+   * asked on every SCIM call (and dropped at once on this instance when it changes).
+   */
+  async status(id: string): Promise<TenantStatus | 'deleted'> {
     const now = Date.now();
     const cached = this.statusCache.get(id);
-    if (cached && cached.until > now) return cached.suspended;
+    if (cached && cached.until > now) return cached.status;
     const tenant = await this.db.read((m) => m.findOne(TenantEntity, { select: { id: true, status: true }, where: { id } }));
-    const suspended = !tenant || tenant.status !== 'active';
+    const status = tenant?.status ?? 'deleted';
     if (this.statusCache.size >= 10_000) this.statusCache.clear();
-    this.statusCache.set(id, { suspended, until: now + STATUS_TTL_MS });
-    return suspended;
+    this.statusCache.set(id, { status, until: now + STATUS_TTL_MS });
+    return status;
   }
 
   /**

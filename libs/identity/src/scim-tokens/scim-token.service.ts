@@ -9,6 +9,19 @@ const TOKEN_PREFIX = 'atea_scim_';
 const DAY_MS = 86_400_000;
 /** last_used_at is written at most this often per token, to keep SCIM reads free of writes. */
 const LAST_USED_GRANULARITY_MS = 60_000;
+/**
+ * A verified token is trusted this long without asking the database again. Revoking on this
+ * instance takes effect at once; on other instances within this time.
+ */
+const VERIFIED_TTL_MS = 10_000;
+const MAX_CACHED = 10_000;
+
+interface Verified {
+  principal: ScimTokenPrincipal;
+  expiresAt: number | null;
+  lastUsedAt: number;
+  until: number;
+}
 
 export interface IssuedScimToken {
   id: string;
@@ -27,6 +40,9 @@ export function hashToken(token: string): string {
 
 @Injectable()
 export class ScimTokenService {
+  /** Recently verified tokens by hash: Entra calls many times a second with the same token. */
+  private readonly verified = new Map<string, Verified>();
+
   constructor(private readonly db: Database) {}
 
   /** Issues a token; the plaintext is returned once and never stored. `expiresInDays` 0 means no expiry. */
@@ -60,23 +76,41 @@ export class ScimTokenService {
   /** The tenant of a valid token; null for an unknown, expired or revoked one. */
   async verify(token: string): Promise<ScimTokenPrincipal | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-    const entity = await this.db.read((m) => m.findOneBy(ScimTokenEntity, { tokenHash: hashToken(token) }));
+    const hash = hashToken(token);
     const now = Date.now();
-    if (!entity || entity.revokedAt || (entity.expiresAt && entity.expiresAt.getTime() <= now)) return null;
-    if (!entity.lastUsedAt || now - entity.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-      await this.db.transaction((m) => m.update(ScimTokenEntity, { id: entity.id }, { lastUsedAt: new Date(now) }));
+    let known = this.verified.get(hash);
+    if (!known || known.until <= now) {
+      this.verified.delete(hash);
+      const entity = await this.db.read((m) => m.findOneBy(ScimTokenEntity, { tokenHash: hash }));
+      if (!entity || entity.revokedAt) return null;
+      known = {
+        principal: { tenantId: entity.tenantId, tokenId: entity.id },
+        expiresAt: entity.expiresAt?.getTime() ?? null,
+        lastUsedAt: entity.lastUsedAt?.getTime() ?? 0,
+        until: now + VERIFIED_TTL_MS,
+      };
+      if (this.verified.size >= MAX_CACHED) this.verified.clear();
+      this.verified.set(hash, known);
     }
-    return { tenantId: entity.tenantId, tokenId: entity.id };
+    if (known.expiresAt !== null && known.expiresAt <= now) return null;
+    if (now - known.lastUsedAt > LAST_USED_GRANULARITY_MS) {
+      known.lastUsedAt = now;
+      const id = known.principal.tokenId;
+      await this.db.transaction((m) => m.update(ScimTokenEntity, { id }, { lastUsedAt: new Date(now) }));
+    }
+    return known.principal;
   }
 
   /** Revokes a token of the tenant (again: a no-op); false when the tenant has no such token. */
   async revoke(tenantId: string, id: string, audit?: InTransaction): Promise<boolean> {
-    return this.db.transaction(async (m) => {
+    const revoked = await this.db.transaction(async (m) => {
       const result = await m.update(ScimTokenEntity, { tenantId, id, revokedAt: IsNull() }, { revokedAt: new Date() });
       if (!result.affected) return m.existsBy(ScimTokenEntity, { tenantId, id });
       await audit?.(m);
       return true;
     });
+    for (const [hash, known] of this.verified) if (known.principal.tokenId === id) this.verified.delete(hash);
+    return revoked;
   }
 
   /** When any of the tenant's tokens was last used (to the minute), or null. */
