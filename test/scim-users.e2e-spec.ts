@@ -360,6 +360,8 @@ describe.each(dialects())('SCIM Users on %s', (dialect) => {
       expect(dup.status).toBe(409);
       expect(dup.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
       expect(dup.body.detail).toContain('UNIQUE@contoso.com');
+      // An error carries no entity tag (only resources have versions).
+      expect(dup.headers.etag).toBeUndefined();
       const other = await create('other-unique@contoso.com');
       const rename = await scim.patch(`/Users/${other.id}`, [{ op: 'replace', path: 'userName', value: 'unique@CONTOSO.com' }]);
       expect(rename.status).toBe(409);

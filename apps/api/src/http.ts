@@ -28,6 +28,8 @@ class AppErrorsFilter extends BaseExceptionFilter {
 export function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   const logger = new Logger('HTTP');
   app.disable('x-powered-by');
+  // Entity tags are the resources' versions, set where they apply; none computed from response bodies.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   // The OAuth authorization server parses its own bodies: it is mounted before the body parsers.
   // Everything under /oauth belongs to it (oidc-provider 9 accepts client_secret_basic and

@@ -62,10 +62,11 @@ export class ScimGroupsController {
     @Query() query: QueryParams,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const stored = await this.groups.patch(tenantId, id, body, actor, ifMatch);
     const projection = parseListQuery(query);
+    const withBody = Boolean(projection.attributes || projection.excludedAttributes);
+    const stored = await this.groups.patch(tenantId, id, body, actor, ifMatch, withBody ? 200 : 204);
     res.setHeader('ETag', `W/"${stored.group.version}"`);
-    if (!projection.attributes && !projection.excludedAttributes) {
+    if (!withBody) {
       res.status(204);
       return undefined;
     }

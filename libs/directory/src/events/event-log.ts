@@ -19,6 +19,8 @@ export interface EventDraft {
   resourceType: string;
   resourceId?: string | null;
   changed?: string[];
+  /** The status the caller gets on success, where it is not the write's usual one. */
+  status?: number;
 }
 
 /**
@@ -33,7 +35,7 @@ export class EventLog {
   constructor(private readonly db: Database) {}
 
   async record(manager: EntityManager, tenantId: string, draft: EventDraft, status = 200): Promise<void> {
-    await this.db.insertRows(manager, ProvisioningEventEntity, [toRow(tenantId, draft, status, null)]);
+    await this.db.insertRows(manager, ProvisioningEventEntity, [toRow(tenantId, draft, draft.status ?? status, null)]);
   }
 
   /** Records a failed write; never throws (the caller's own error matters more). */

@@ -79,9 +79,9 @@ export class ScimGroupService {
     return this.get(tenantId, id, projection);
   }
 
-  /** PATCH; returns the group as it now is. */
-  async patch(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<StoredGroup> {
-    const event = draft(actor, 'patch', id);
+  /** PATCH; returns the group as it now is. `status` is what the caller will get (204, or 200 with a body). */
+  async patch(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string, status: 200 | 204 = 204): Promise<StoredGroup> {
+    const event = { ...draft(actor, 'patch', id), status };
     return this.events.track(tenantId, event, async () => {
       const { memberOps, attributeOps } = splitOperations(parsePatchRequest(body));
       const found = await this.groups.modify(
