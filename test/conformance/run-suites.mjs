@@ -43,6 +43,11 @@ const cli = (...args) => JSON.parse(execFileSync('node', [join(root, 'dist/apps/
 let app;
 let failed = false;
 try {
+  // The built CLI on a fresh database: `migrate` reports what it applied, then that nothing is left.
+  const first = cli('migrate').applied;
+  const second = cli('migrate').applied;
+  if (first.length === 0 || second.length !== 0) throw new Error(`cli migrate reported ${JSON.stringify(first)}, then ${JSON.stringify(second)}`);
+  console.log(`cli migrate applied ${first.length} migrations, then none`);
   cli('tenant:create', '--slug', 'conformance', '--name', 'Conformance');
   const { token } = cli('scim-token:create', '--tenant', 'conformance');
   app = spawn('node', [join(root, 'dist/apps/api/src/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });

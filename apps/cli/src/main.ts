@@ -33,7 +33,8 @@ async function main(): Promise<number> {
     const values = parseFlags(rest);
     if (command.needsApp) {
       const config = loadConfig();
-      app = await NestFactory.createApplicationContext(CliModule.forRoot(config, config.migrateOnStart || name === 'migrate'), {
+      // `migrate` applies the migrations itself, so that it can report them.
+      app = await NestFactory.createApplicationContext(CliModule.forRoot(config, name !== 'migrate' && config.migrateOnStart), {
         logger: false,
         abortOnError: false,
       });
