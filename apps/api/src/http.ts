@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@app/config';
 import { configureAdminHttp } from './admin/admin-http.js';
 import { OidcProviderHost } from './oauth/oidc-provider.host.js';
-import { sendScimError, toScimError } from './scim/scim-errors.filter.js';
+import { sendScimError, toScimError } from './scim/scim-errors.js';
 
 const isScim = (req: Request) => /^\/scim(\/|$)/i.test(req.path);
 

@@ -1,7 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
-import { SCIM_CONTENT_TYPE } from './scim-errors.filter.js';
+import { SCIM_CONTENT_TYPE } from './scim-errors.js';
 
 /** Every SCIM response is `application/scim+json`. */
 @Injectable()

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { HttpException, type Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ScimError } from '@app/scim';
 
@@ -34,14 +34,4 @@ export function sendScimError(res: Response, error: ScimError, req: Request): vo
   }
   res.status(error.status).setHeader('Content-Type', SCIM_CONTENT_TYPE);
   res.send(JSON.stringify(error.toJSON()));
-}
-
-@Catch()
-export class ScimErrorsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('SCIM');
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const ctx = host.switchToHttp();
-    sendScimError(ctx.getResponse<Response>(), toScimError(exception, this.logger), ctx.getRequest<Request>());
-  }
 }
