@@ -21,6 +21,9 @@ export function dataSourceOptions(databaseUrl: string, entities: Entities): Data
       timezone: 'Z',
       charset: 'utf8mb4_bin',
       supportBigNumbers: true,
+      // Database.unitOfWork/select send a unit's statements as one multi-statement query (one round
+      // trip). Every statement is built in code with `?` parameters; no input ever becomes SQL text.
+      multipleStatements: true,
       poolSize: 20,
       extra: { connectionLimit: 20, maxIdle: 20, enableKeepAlive: true },
     };

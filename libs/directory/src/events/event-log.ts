@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LessThan, type EntityManager } from 'typeorm';
-import { Database } from '@app/database';
+import { Database, type Statement } from '@app/database';
 import { ScimError } from '@app/scim';
 import { ProvisioningEventEntity, type ActorType } from './provisioning-event.entity.js';
 
@@ -36,6 +36,11 @@ export class EventLog {
 
   async record(manager: EntityManager, tenantId: string, draft: EventDraft, status = 200): Promise<void> {
     await this.db.insertRows(manager, ProvisioningEventEntity, [toRow(tenantId, draft, draft.status ?? status, null)]);
+  }
+
+  /** The INSERT that records a successful write, for a unit of work to queue with the write. */
+  statement(tenantId: string, draft: EventDraft, status = 200): Statement {
+    return this.db.insertStatement(ProvisioningEventEntity, [toRow(tenantId, draft, draft.status ?? status, null)])!;
   }
 
   /** Records a failed write; never throws (the caller's own error matters more). */

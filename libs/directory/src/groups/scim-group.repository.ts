@@ -53,26 +53,23 @@ export class ScimGroupRepository {
     });
   }
 
-  list(tenantId: string, query: GroupListQuery, withMembers: boolean): Promise<{ total: number; groups: StoredGroup[] }> {
+  async list(tenantId: string, query: GroupListQuery, withMembers: boolean): Promise<{ total: number; groups: StoredGroup[] }> {
     const orderBy = query.sortBy ? sortColumn(GROUP_FILTER, query.sortBy, 'Groups') : undefined;
     const condition = query.filter ? positional(compileFilter(query.filter, GROUP_FILTER, (d) => this.db.dateParam(d))) : undefined;
-    return this.db.read(async (manager) => {
-      const { total, rows } = await page(
-        this.db,
-        manager,
-        ScimGroupEntity,
-        {
-          table: 'scim_groups',
-          alias: 'g',
-          where: condition ? `g.tenant_id = ? AND ${condition.sql}` : 'g.tenant_id = ?',
-          params: [tenantId, ...(condition?.params ?? [])],
-          orderBy,
-        },
-        query,
-      );
-      const members = withMembers ? await this.loadMembers(manager, rows.map((g) => g.id)) : undefined;
-      return { total, groups: rows.map((group) => ({ group, members: members ? members.get(group.id) ?? [] : undefined })) };
-    });
+    const { total, rows } = await page(
+      this.db,
+      ScimGroupEntity,
+      {
+        table: 'scim_groups',
+        alias: 'g',
+        where: condition ? `g.tenant_id = ? AND ${condition.sql}` : 'g.tenant_id = ?',
+        params: [tenantId, ...(condition?.params ?? [])],
+        orderBy,
+      },
+      query,
+    );
+    const members = withMembers ? await this.db.read((manager) => this.loadMembers(manager, rows.map((g) => g.id))) : undefined;
+    return { total, groups: rows.map((group) => ({ group, members: members ? members.get(group.id) ?? [] : undefined })) };
   }
 
   /** Inserts a group with its members and records `event` in the same transaction. */

@@ -1,4 +1,4 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Database } from '@app/database';
 import type { SortOrder } from '@app/scim';
 
@@ -19,12 +19,11 @@ export interface PageQuery {
 }
 
 /**
- * One page of a filtered query and its total, in plain parameterised SQL. The total needs no
- * second query when the page is the first and not full, which is every lookup Entra makes.
+ * One page of a filtered query and its total, in plain parameterised SQL. The total needs no second
+ * query when the page is the first and not full, which is every lookup Entra makes.
  */
 export async function page<T extends ObjectLiteral>(
   db: Database,
-  manager: EntityManager,
   target: EntityTarget<T>,
   query: PageQuery,
   request: PageRequest,
@@ -33,16 +32,16 @@ export async function page<T extends ObjectLiteral>(
   const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
   const order = query.orderBy ? `${query.orderBy} ${direction}, ${alias}.id ${direction}` : `${alias}.created_at ASC, ${alias}.id ASC`;
   // startIndex and count are validated integers, so they can stand in the SQL text.
-  const raw: Record<string, unknown>[] =
+  const [raw] =
     request.count > 0
-      ? await manager.query(
-          `SELECT ${alias}.* FROM ${table} ${alias} WHERE ${where} ORDER BY ${order} LIMIT ${Math.trunc(request.count)} OFFSET ${Math.trunc(request.startIndex - 1)}`,
+      ? await db.select({
+          sql: `SELECT ${alias}.* FROM ${table} ${alias} WHERE ${where} ORDER BY ${order} LIMIT ${Math.trunc(request.count)} OFFSET ${Math.trunc(request.startIndex - 1)}`,
           params,
-        )
-      : [];
+        })
+      : [[]];
   const total =
     request.startIndex === 1 && raw.length < request.count
       ? raw.length
-      : Number(((await manager.query(`SELECT COUNT(*) AS n FROM ${table} ${alias} WHERE ${where}`, params)) as { n: unknown }[])[0].n);
+      : Number((await db.select({ sql: `SELECT COUNT(*) AS n FROM ${table} ${alias} WHERE ${where}`, params }))[0][0].n);
   return { total, rows: db.hydrate(target, raw) };
 }

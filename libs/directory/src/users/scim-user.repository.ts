@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { Database, isUniqueViolation } from '@app/database';
+import { Database, isUniqueViolation, type Row, type Statement, type UnitOfWork } from '@app/database';
 import { ScimError, type Filter, type AttrPath, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from './scim-user.entity.js';
 import { ScimUserEmailEntity, ScimUserPhoneNumberEntity, type MultiValuedRow } from './multi-valued-row.entity.js';
@@ -24,8 +23,6 @@ const CHILDREN = [
   ['phoneNumbers', ScimUserPhoneNumberEntity],
 ] as const;
 
-const CHILD_TABLES = { emails: 'scim_user_emails', phoneNumbers: 'scim_user_phone_numbers' } as const;
-
 /** A row of the combined child query: an e-mail, a phone number, or a group (value = group id, type = sort key). */
 interface ChildRow {
   kind: 'emails' | 'phoneNumbers' | 'groups';
@@ -45,48 +42,56 @@ export class ScimUserRepository {
     private readonly events: EventLog,
   ) {}
 
-  findById(tenantId: string, id: string): Promise<StoredUser | null> {
-    return this.db.read(async (manager) => {
-      const [user] = this.db.hydrate(ScimUserEntity, await manager.query('SELECT * FROM scim_users WHERE tenant_id = ? AND id = ?', [tenantId, id]));
-      return user ? (await this.withChildren(manager, [user]))[0] : null;
-    });
+  async findById(tenantId: string, id: string): Promise<StoredUser | null> {
+    const [rows, children] = await this.db.select(
+      { sql: 'SELECT * FROM scim_users WHERE tenant_id = ? AND id = ?', params: [tenantId, id] },
+      childrenOf(tenantId, { sql: '?', params: [id] }),
+    );
+    return withChildren(this.db.hydrate(ScimUserEntity, rows), children)[0] ?? null;
   }
 
-  /** One page of users matching the filter, and the total. */
-  list(tenantId: string, query: UserListQuery): Promise<{ total: number; users: StoredUser[] }> {
+  /**
+   * One page of users matching the filter, and the total. A page with users takes a second query for
+   * their child rows (by id: far cheaper than repeating the filter); an empty one, the usual answer to
+   * Entra's lookup before a create, takes one query only. The two are separate reads of committed
+   * data: a write that commits between them shows in the child rows.
+   */
+  async list(tenantId: string, query: UserListQuery): Promise<{ total: number; users: StoredUser[] }> {
     const orderBy = query.sortBy ? sortColumn(USER_FILTER, query.sortBy, 'Users') : undefined;
     const condition = query.filter ? positional(compileFilter(query.filter, USER_FILTER, (d) => this.db.dateParam(d))) : undefined;
-    return this.db.read(async (manager) => {
-      const { total, rows } = await page(
-        this.db,
-        manager,
-        ScimUserEntity,
-        {
-          table: 'scim_users',
-          alias: 'u',
-          where: condition ? `u.tenant_id = ? AND ${condition.sql}` : 'u.tenant_id = ?',
-          params: [tenantId, ...(condition?.params ?? [])],
-          orderBy,
-        },
-        query,
-      );
-      return { total, users: await this.withChildren(manager, rows) };
-    });
+    const { total, rows } = await page(
+      this.db,
+      ScimUserEntity,
+      {
+        table: 'scim_users',
+        alias: 'u',
+        where: condition ? `u.tenant_id = ? AND ${condition.sql}` : 'u.tenant_id = ?',
+        params: [tenantId, ...(condition?.params ?? [])],
+        orderBy,
+      },
+      query,
+    );
+    if (rows.length === 0) return { total, users: [] };
+    const ids = rows.map((u) => u.id);
+    const [children] = await this.db.select(childrenOf(tenantId, { sql: ids.map(() => '?').join(', '), params: ids }));
+    return { total, users: withChildren(rows, children) };
   }
 
-  /** Inserts a user; a userName taken in any case gives ScimError uniqueness. */
-  /** Inserts a user and records `event` in the same transaction. */
+  /**
+   * Inserts a user and records `event` in the same transaction (one round trip on MySQL); a userName
+   * taken in any case gives ScimError uniqueness.
+   */
   async create(tenantId: string, id: string, data: UserData, event: EventDraft): Promise<StoredUser> {
     try {
-      return await this.db.transaction(async (manager) => {
+      return await this.db.unitOfWork(async (unit) => {
         const now = new Date();
         const user = Object.assign(new ScimUserEntity(), { ...data.fields, id, tenantId, version: 1, createdAt: now, updatedAt: now });
-        await this.db.insertRows(manager, ScimUserEntity, [user]);
+        unit.queue(this.db.insertStatement(ScimUserEntity, [user])!);
         const stored: StoredUser = { user, emails: [], phoneNumbers: [], groups: [] };
         for (const [attribute, entity] of CHILDREN) {
-          stored[attribute] = await this.insertChildren(manager, entity, tenantId, id, data[attribute]);
+          stored[attribute] = this.insertChildren(unit, entity, tenantId, id, data[attribute]);
         }
-        await this.events.record(manager, tenantId, { ...event, resourceId: id }, 201);
+        unit.queue(this.events.statement(tenantId, { ...event, resourceId: id }, 201));
         return stored;
       });
     } catch (error) {
@@ -97,7 +102,8 @@ export class ScimUserRepository {
   /**
    * Read-modify-write of one user under a row lock. `change` gets the current user and returns the
    * new data with the names of the changed attributes, or null to leave it as it is; a change is
-   * recorded as `event` in the same transaction. Returns null when the user does not exist.
+   * recorded as `event` in the same transaction. Returns null when the user does not exist. On MySQL
+   * this is two round trips: the locked read, then the writes with the COMMIT.
    */
   async modify(
     tenantId: string,
@@ -107,30 +113,29 @@ export class ScimUserRepository {
   ): Promise<StoredUser | null> {
     let data: UserData | null = null;
     try {
-      return await this.db.transaction(async (manager) => {
+      return await this.db.unitOfWork(async (unit) => {
         const lock = this.db.kind === 'mysql' ? ' FOR UPDATE' : '';
-        const [user] = this.db.hydrate(
-          ScimUserEntity,
-          await manager.query(`SELECT * FROM scim_users WHERE tenant_id = ? AND id = ?${lock}`, [tenantId, id]),
+        const [rows, children] = await unit.run(
+          { sql: `SELECT * FROM scim_users WHERE tenant_id = ? AND id = ?${lock}`, params: [tenantId, id] },
+          childrenOf(tenantId, { sql: '?', params: [id] }),
         );
-        if (!user) return null;
-        const [current] = await this.withChildren(manager, [user]);
+        const [current] = withChildren(this.db.hydrate(ScimUserEntity, rows), children);
+        if (!current) return null;
         const result = change(current);
         if (!result) return current;
         data = result.data;
+        const { user } = current;
         const changes: Partial<ScimUserEntity> = { version: user.version + 1, updatedAt: new Date() };
         for (const [key, value] of Object.entries(data.fields) as [keyof typeof data.fields, unknown][]) {
           if (user[key] !== value) (changes as Record<string, unknown>)[key] = value;
         }
-        await this.db.updateRows(manager, ScimUserEntity, changes, { tenantId, id });
+        unit.queue(this.db.updateStatement(ScimUserEntity, changes, { tenantId, id })!);
         const updated = Object.assign(new ScimUserEntity(), user, changes);
         const stored: StoredUser = { user: updated, emails: current.emails, phoneNumbers: current.phoneNumbers, groups: current.groups };
         for (const [attribute, entity] of CHILDREN) {
-          if (sameChildren(current[attribute], data[attribute])) continue;
-          await manager.query(`DELETE FROM ${CHILD_TABLES[attribute]} WHERE user_id = ?`, [id]);
-          stored[attribute] = await this.insertChildren(manager, entity, tenantId, id, data[attribute]);
+          stored[attribute] = this.replaceChildren(unit, entity, tenantId, id, current[attribute], data[attribute]);
         }
-        await this.events.record(manager, tenantId, { ...event, resourceId: id, changed: result.changed });
+        unit.queue(this.events.statement(tenantId, { ...event, resourceId: id, changed: result.changed }));
         return stored;
       });
     } catch (error) {
@@ -151,59 +156,46 @@ export class ScimUserRepository {
     });
   }
 
-  private async insertChildren(
-    manager: EntityManager,
+  private insertChildren(
+    unit: UnitOfWork,
     entity: typeof ScimUserEmailEntity,
     tenantId: string,
     userId: string,
     values: ChildValues[],
-  ): Promise<MultiValuedRow[]> {
+  ): MultiValuedRow[] {
     const rows = values.map((v, position) =>
       Object.assign(new entity(), { ...v, userId, tenantId, position, valueKey: v.value.toLowerCase() }),
     );
-    await this.db.insertRows(manager, entity, rows);
+    const insert = this.db.insertStatement(entity, rows);
+    if (insert) unit.queue(insert);
     return rows;
   }
 
-  /** Adds e-mails, phone numbers and groups to the users, in one query. */
-  private async withChildren(manager: EntityManager, users: ScimUserEntity[]): Promise<StoredUser[]> {
-    if (users.length === 0) return [];
-    const ids = users.map((u) => u.id);
-    const byUser = new Map(users.map((user) => [user.id, { user, emails: [], phoneNumbers: [], groups: [] } as StoredUser]));
-    const list = ids.map(() => '?').join(', ');
-    const rows: ChildRow[] = await manager.query(
-      `SELECT 'emails' AS kind, user_id AS owner, position, value, type, is_primary, display FROM scim_user_emails WHERE user_id IN (${list})
-       UNION ALL
-       SELECT 'phoneNumbers', user_id, position, value, type, is_primary, display FROM scim_user_phone_numbers WHERE user_id IN (${list})
-       UNION ALL
-       SELECT 'groups', m.member_id, 0, g.id, g.display_name_key, 0, g.display_name
-         FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
-        WHERE m.tenant_id = ? AND m.member_id IN (${list})`,
-      [...ids, ...ids, users[0].tenantId, ...ids],
-    );
-    rows.sort((a, b) =>
-      a.kind !== b.kind ? a.kind.localeCompare(b.kind) : a.kind === 'groups' ? (a.type ?? '').localeCompare(b.type ?? '') : Number(a.position) - Number(b.position),
-    );
-    for (const row of rows) {
-      const stored = byUser.get(row.owner)!;
-      if (row.kind === 'groups') {
-        stored.groups.push({ id: row.value, displayName: row.display ?? '' });
-        continue;
-      }
-      stored[row.kind].push(
-        Object.assign(new ScimUserEmailEntity(), {
-          userId: row.owner,
-          tenantId: stored.user.tenantId,
-          position: Number(row.position),
-          value: row.value,
-          valueKey: row.value.toLowerCase(),
-          type: row.type,
-          primary: Boolean(Number(row.is_primary)),
-          display: row.display,
-        }),
-      );
+  /**
+   * Brings a user's child rows from `rows` to `values`: changed positions are updated in place when
+   * the number of values stays the same (a changed work e-mail is one UPDATE), otherwise the rows are
+   * replaced. Nothing is sent when nothing changed.
+   */
+  private replaceChildren(
+    unit: UnitOfWork,
+    entity: typeof ScimUserEmailEntity,
+    tenantId: string,
+    userId: string,
+    rows: MultiValuedRow[],
+    values: ChildValues[],
+  ): MultiValuedRow[] {
+    if (rows.length !== values.length) {
+      unit.queue({ sql: `DELETE FROM ${this.db.tableName(entity)} WHERE user_id = ?`, params: [userId] });
+      return this.insertChildren(unit, entity, tenantId, userId, values);
     }
-    return users.map((u) => byUser.get(u.id)!);
+    return rows.map((row, position) => {
+      const v = values[position];
+      if (row.value === v.value && row.type === v.type && row.primary === v.primary && row.display === v.display) return row;
+      const changed = Object.assign(new entity(), { ...v, userId, tenantId, position, valueKey: v.value.toLowerCase() });
+      const { value, valueKey, type, primary, display } = changed;
+      unit.queue(this.db.updateStatement(entity, { value, valueKey, type, primary, display }, { userId, position })!);
+      return changed;
+    });
   }
 
   private translate(error: unknown, data: UserData | null): unknown {
@@ -217,9 +209,46 @@ export class ScimUserRepository {
   }
 }
 
-function sameChildren(rows: MultiValuedRow[], values: ChildValues[]): boolean {
-  return (
-    rows.length === values.length &&
-    rows.every((r, i) => r.value === values[i].value && r.type === values[i].type && r.primary === values[i].primary && r.display === values[i].display)
+/** E-mails, phone numbers and groups of the users whose ids `ids` lists (`?, ?` and their values). */
+function childrenOf(tenantId: string, ids: Statement): Statement {
+  return {
+    sql: `SELECT 'emails' AS kind, user_id AS owner, position, value, type, is_primary, display FROM scim_user_emails WHERE user_id IN (${ids.sql})
+          UNION ALL
+          SELECT 'phoneNumbers', user_id, position, value, type, is_primary, display FROM scim_user_phone_numbers WHERE user_id IN (${ids.sql})
+          UNION ALL
+          SELECT 'groups', m.member_id, 0, g.id, g.display_name_key, 0, g.display_name
+            FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+           WHERE m.tenant_id = ? AND m.member_id IN (${ids.sql})`,
+    params: [...ids.params, ...ids.params, tenantId, ...ids.params],
+  };
+}
+
+/** The users with their rows of `childrenOf`, in the users' order. */
+function withChildren(users: ScimUserEntity[], rows: Row[]): StoredUser[] {
+  const byUser = new Map(users.map((user) => [user.id, { user, emails: [], phoneNumbers: [], groups: [] } as StoredUser]));
+  const children = rows as unknown as ChildRow[];
+  children.sort((a, b) =>
+    a.kind !== b.kind ? a.kind.localeCompare(b.kind) : a.kind === 'groups' ? (a.type ?? '').localeCompare(b.type ?? '') : Number(a.position) - Number(b.position),
   );
+  for (const row of children) {
+    const stored = byUser.get(row.owner);
+    if (!stored) continue;
+    if (row.kind === 'groups') {
+      stored.groups.push({ id: row.value, displayName: row.display ?? '' });
+      continue;
+    }
+    stored[row.kind].push(
+      Object.assign(new ScimUserEmailEntity(), {
+        userId: row.owner,
+        tenantId: stored.user.tenantId,
+        position: Number(row.position),
+        value: row.value,
+        valueKey: row.value.toLowerCase(),
+        type: row.type,
+        primary: Boolean(Number(row.is_primary)),
+        display: row.display,
+      }),
+    );
+  }
+  return users.map((u) => byUser.get(u.id)!);
 }

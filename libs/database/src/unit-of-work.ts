@@ -1,0 +1,107 @@
+import type { EntityManager } from 'typeorm';
+
+/** One SQL statement and its `?` parameters. */
+export interface Statement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+export type Row = Record<string, unknown>;
+
+/**
+ * A transaction whose statements travel in as few round trips as possible. A write whose outcome the
+ * caller does not need is queued: it goes with the next `run`, or with the COMMIT. On MySQL each
+ * send is one multi-statement query, so a create (START, four INSERTs, COMMIT) is one round trip and
+ * a read-modify-write is two. Statements always run in the order they were given.
+ */
+export interface UnitOfWork {
+  /** Queues a statement whose result is not needed. */
+  queue(statement: Statement): void;
+  /** Sends the queued statements and then these; returns the rows of each of these. */
+  run(...statements: Statement[]): Promise<Row[][]>;
+}
+
+/** The part of a mysql2 connection the unit of work uses (callback API: no promise wrapper per query). */
+export interface MysqlConnection {
+  query(sql: string, values: unknown[], callback: (error: Error | null, result: unknown) => void): void;
+}
+
+/** Runs statements as one multi-statement query; the result of each, in order. */
+export function sendBatch(connection: MysqlConnection, statements: readonly Statement[]): Promise<unknown[]> {
+  const sql = statements.map((s) => s.sql).join(';\n');
+  const params = statements.flatMap((s) => s.params);
+  return new Promise((resolve, reject) =>
+    connection.query(sql, params, (error, result) => {
+      if (error) reject(error);
+      // mysql2 answers a single statement with its result, several with an array of results.
+      else resolve(statements.length === 1 ? [result] : (result as unknown[]));
+    }),
+  );
+}
+
+const START: Statement = { sql: 'START TRANSACTION', params: [] };
+const COMMIT: Statement = { sql: 'COMMIT', params: [] };
+
+/** MySQL: the transaction starts with the first send and ends with the last. */
+export class MysqlUnitOfWork implements UnitOfWork {
+  private pending: Statement[] = [];
+  private started = false;
+
+  constructor(private readonly connection: MysqlConnection) {}
+
+  queue(statement: Statement): void {
+    this.pending.push(statement);
+  }
+
+  async run(...statements: Statement[]): Promise<Row[][]> {
+    const results = await this.send([...this.pending.splice(0), ...statements]);
+    return results.slice(results.length - statements.length) as Row[][];
+  }
+
+  async commit(): Promise<void> {
+    if (!this.started && this.pending.length === 0) return;
+    await this.send([...this.pending.splice(0), COMMIT]);
+    this.started = false;
+  }
+
+  /** Ends a failed unit of work; a no-op when nothing was sent. */
+  async rollback(): Promise<void> {
+    this.pending = [];
+    if (!this.started) return;
+    this.started = false;
+    await sendBatch(this.connection, [{ sql: 'ROLLBACK', params: [] }]);
+  }
+
+  private send(statements: Statement[]): Promise<unknown[]> {
+    if (!this.started) {
+      statements.unshift(START);
+      this.started = true;
+    }
+    return sendBatch(this.connection, statements);
+  }
+}
+
+/**
+ * SQLite runs in-process, so there is nothing to save by batching: each statement runs in turn
+ * inside the TypeORM transaction that `Database` opens around the unit of work.
+ */
+export class SqliteUnitOfWork implements UnitOfWork {
+  private pending: Statement[] = [];
+
+  constructor(private readonly manager: EntityManager) {}
+
+  queue(statement: Statement): void {
+    this.pending.push(statement);
+  }
+
+  async run(...statements: Statement[]): Promise<Row[][]> {
+    await this.flush();
+    const results: Row[][] = [];
+    for (const s of statements) results.push(await this.manager.query(s.sql, [...s.params]));
+    return results;
+  }
+
+  async flush(): Promise<void> {
+    for (const s of this.pending.splice(0)) await this.manager.query(s.sql, [...s.params]);
+  }
+}
