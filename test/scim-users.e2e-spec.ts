@@ -252,6 +252,19 @@ describe.each(dialects())('SCIM Users on %s', (dialect) => {
       expect(list.body.totalResults).toBe(1);
     });
 
+    it('reads JSON bodies whatever the case and parameters of their media type', async () => {
+      const { token } = await t.tenant();
+      for (const [i, type] of ['application/scim+json; charset=utf-8', 'application/json;charset=UTF-8', 'Application/SCIM+JSON'].entries()) {
+        const res = await request(t.scimUrl)
+          .post('/Users')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', type)
+          .send(JSON.stringify({ userName: `mediatype${i}@contoso.com` }));
+        expect(res.status, type).toBe(201);
+        expect(res.body.userName).toBe(`mediatype${i}@contoso.com`);
+      }
+    });
+
     it('PUT replaces the resource and keeps active when it is left out', async () => {
       const created = await create('put@contoso.com', { title: 'Old', active: true });
       await scim.patch(`/Users/${created.id}`, [{ op: 'replace', path: 'active', value: false }]);
@@ -388,6 +401,32 @@ describe.each(dialects())('SCIM Users on %s', (dialect) => {
       expect(malformed.headers['content-type']).toMatch(/^application\/scim\+json/);
       const array = await scim.post('/Users', [1, 2]);
       expect(array.status).toBe(400);
+    });
+
+    it('415 for a body that is not JSON, 400 for JSON with a __proto__ key; nothing is written', async () => {
+      const { token } = await t.tenant();
+      const text = await request(t.scimUrl)
+        .post('/Users')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', 'text/plain')
+        .send(JSON.stringify({ userName: 'textplain@contoso.com' }));
+      expect(text.status).toBe(415);
+      expect(text.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '415' });
+      const poisoned = await request(t.scimUrl)
+        .post('/Users')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', SCIM_JSON)
+        .send('{"userName": "proto@contoso.com", "__proto__": {"admin": true}}');
+      expect(poisoned.status).toBe(400);
+      expect(poisoned.body.scimType).toBe('invalidSyntax');
+      const list = await request(t.scimUrl).get('/Users').set('Authorization', `Bearer ${token}`);
+      expect(list.body.totalResults).toBe(0);
+    });
+
+    it('404 in SCIM form for an id of any length', async () => {
+      const res = await scim.get(`/Users/${'x'.repeat(2000)}`);
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ status: '404' });
     });
 
     it('400 invalidValue for a missing userName or a wrong type; nothing is written', async () => {

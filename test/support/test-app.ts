@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createConnection } from 'mysql2/promise';
 import { inject } from 'vitest';
 import { loadConfig } from '@app/config';
@@ -12,7 +12,7 @@ import { TenantService } from '@app/directory';
 import type { LoggerService } from '@nestjs/common';
 import { AccountService, generateKeyMaterialEnv, OAuthClientService, ScimTokenService, type KeyMaterialEnv } from '@app/identity';
 import { AppModule } from '../../apps/api/src/app.module.js';
-import { configureHttp } from '../../apps/api/src/http.js';
+import { configureHttp, httpAdapter } from '../../apps/api/src/http.js';
 
 export type Dialect = 'sqlite' | 'mysql';
 
@@ -48,7 +48,7 @@ export interface TestApp {
   /** Base URL of the running service, e.g. http://127.0.0.1:41234 */
   url: string;
   scimUrl: string;
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   databaseUrl: string;
   /** A new tenant and a SCIM token for it. */
   tenant(slug?: string): Promise<{ id: string; slug: string; token: string }>;
@@ -90,7 +90,7 @@ export async function bootApp(databaseUrl: string, env: Record<string, string> =
   const keys = databaseUrl.startsWith('mysql:') ? testKeyMaterial() : {};
   const probe = loadConfig({ DATABASE_URL: databaseUrl, ...keys, ...env, PORT: '0' });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(probe)] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(probe), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
   configureHttp(app, probe);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -2,23 +2,27 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type AppConfig, type LogLevel } from '@app/config';
 import { Database, dataSourceOptions } from '@app/database';
 import { TenantEntity } from '@app/directory';
 import { AppModule, ENTITIES } from './app.module.js';
-import { configureHttp } from './http.js';
+import { configureHttp, httpAdapter } from './http.js';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 async function serve(config: AppConfig): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), httpAdapter(config), {
     bodyParser: false,
     logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
   });
   configureHttp(app, config);
-  await app.listen(config.PORT);
+  // Every interface, as Node's own default: IPv6 and IPv4 where the host has IPv6, IPv4 otherwise.
+  await app.listen(config.PORT, '::').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EAFNOSUPPORT' && error.code !== 'EADDRNOTAVAIL') throw error;
+    return app.listen(config.PORT, '0.0.0.0');
+  });
   if (!cluster.isPrimary) return;
   const logger = new Logger('Atea');
   logger.log(`SCIM 2.0 endpoint: ${config.publicUrl}/scim/v2 (database: ${config.databaseKind})`);

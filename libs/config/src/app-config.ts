@@ -178,7 +178,7 @@ export class AppConfig {
     return `${this.publicUrl}/scim/v2`;
   }
 
-  /** The Express `trust proxy` setting. */
+  /** Which proxies to trust for the client address and protocol (a boolean, a hop count or addresses). */
   get trustProxy(): boolean | number | string {
     if (this.TRUST_PROXY === 'true') return true;
     if (this.TRUST_PROXY === 'false') return false;

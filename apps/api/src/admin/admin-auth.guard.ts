@@ -1,7 +1,7 @@
 import { ForbiddenException, Injectable, SetMetadata, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { AccountRole, SupportPrincipal } from '@app/identity';
 import { ADMIN_BEARER } from './admin-bearer.strategy.js';
 
@@ -18,9 +18,9 @@ export class AdminAuthGuard extends AuthGuard(ADMIN_BEARER) {
   handleRequest<T>(error: unknown, principal: T | false, _info: unknown, context: ExecutionContext): T {
     if (error) throw error;
     if (!principal) {
-      const res = context.switchToHttp().getResponse<Response>();
+      const reply = context.switchToHttp().getResponse<FastifyReply>();
       const sent = Boolean(context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization);
-      res.setHeader('WWW-Authenticate', sent ? 'Bearer realm="admin", error="invalid_token"' : 'Bearer realm="admin"');
+      reply.header('WWW-Authenticate', sent ? 'Bearer realm="admin", error="invalid_token"' : 'Bearer realm="admin"');
       throw new UnauthorizedException('A valid support access token is required: it is missing, unknown, expired or revoked');
     }
     return principal;

@@ -1,5 +1,5 @@
 import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { TenantError } from '@app/directory';
 import { IdentityError } from '@app/identity';
 import { ScimError } from '@app/scim';
@@ -16,6 +16,6 @@ export class AdminErrorsFilter implements ExceptionFilter {
   catch(error: TenantError | IdentityError | ScimError, host: ArgumentsHost): void {
     const status = error instanceof ScimError ? error.status : STATUS[error.code];
     const message = error instanceof ScimError ? error.detail : error.message;
-    host.switchToHttp().getResponse<Response>().status(status).json({ statusCode: status, message, error: REASON[status] ?? 'Error' });
+    host.switchToHttp().getResponse<FastifyReply>().code(status).send({ statusCode: status, message, error: REASON[status] ?? 'Error' });
   }
 }

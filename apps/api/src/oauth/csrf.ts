@@ -1,9 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { Exchange } from './exchange.js';
 
 const COOKIE = 'atea_csrf';
 
-function readCookie(req: Request, name: string): string | undefined {
+function readCookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
@@ -20,16 +21,16 @@ export class Csrf {
   constructor(private readonly key: string) {}
 
   /** The token for the page's form; sets the cookie when the browser has none yet. */
-  issue(req: Request, res: Response, uid: string): string {
+  issue({ req, res, secure }: Exchange, uid: string): string {
     let secret = readCookie(req, COOKIE);
     if (!secret || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
       secret = randomBytes(32).toString('base64url');
-      res.cookie(COOKIE, secret, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/interaction' });
+      res.appendHeader('Set-Cookie', `${COOKIE}=${secret}; Path=/interaction; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
     }
     return this.sign(secret, uid);
   }
 
-  verify(req: Request, uid: string, token: unknown): boolean {
+  verify(req: IncomingMessage, uid: string, token: unknown): boolean {
     const secret = readCookie(req, COOKIE);
     if (!secret || typeof token !== 'string') return false;
     const expected = Buffer.from(this.sign(secret, uid));

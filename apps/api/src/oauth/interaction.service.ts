@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { TenantService } from '@app/directory';
 import { AccountService, KEY_MATERIAL, OAuthClientService, type KeyMaterial, type SignInResult } from '@app/identity';
 import { Csrf } from './csrf.js';
+import type { Exchange } from './exchange.js';
 import { OidcProviderHost } from './oidc-provider.host.js';
 import { consentPage } from './views/consent.view.js';
 import { errorPage } from './views/error.view.js';
@@ -39,53 +39,53 @@ export class InteractionService {
     this.csrf = new Csrf(keys.cookieKeys[0]);
   }
 
-  async show(uid: string, req: Request, res: Response): Promise<void> {
-    const context = await this.load(uid, req, res);
+  async show(uid: string, http: Exchange): Promise<void> {
+    const context = await this.load(uid, http);
     if (!context) return;
     const { details } = context;
-    if (details.prompt.name === 'login') return this.renderLogin(req, res, context);
-    if (details.prompt.name === 'consent') return this.renderConsent(req, res, context);
-    this.send(res, 400, errorPage('This request cannot be completed', 'Atea cannot handle what the application asked for.', details.prompt.name));
+    if (details.prompt.name === 'login') return this.renderLogin(http, context);
+    if (details.prompt.name === 'consent') return this.renderConsent(http, context);
+    this.send(http, 400, errorPage('This request cannot be completed', 'Atea cannot handle what the application asked for.', details.prompt.name));
   }
 
-  async login(uid: string, req: Request, res: Response): Promise<void> {
-    const context = await this.load(uid, req, res);
+  async login(uid: string, http: Exchange): Promise<void> {
+    const context = await this.load(uid, http);
     if (!context) return;
-    if (context.details.prompt.name !== 'login') return this.redirectToPage(res, uid);
-    const email = (field(req.body, 'email') ?? '').trim().slice(0, 320);
-    const password = field(req.body, 'password') ?? '';
-    if (!this.csrf.verify(req, uid, field(req.body, 'csrf'))) {
-      return this.renderLogin(req, res, context, 403, 'This form expired or was sent from elsewhere. Please sign in again.', email);
+    if (context.details.prompt.name !== 'login') return this.redirectToPage(http, uid);
+    const email = (field(http.body, 'email') ?? '').trim().slice(0, 320);
+    const password = field(http.body, 'password') ?? '';
+    if (!this.csrf.verify(http.req, uid, field(http.body, 'csrf'))) {
+      return this.renderLogin(http, context, 403, 'This form expired or was sent from elsewhere. Please sign in again.', email);
     }
-    if (!email || !password) return this.renderLogin(req, res, context, 400, 'Enter your email address and your password.', email);
+    if (!email || !password) return this.renderLogin(http, context, 400, 'Enter your email address and your password.', email);
 
-    const result = await this.accounts.signIn(context.tenantId, email, password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const result = await this.accounts.signIn(context.tenantId, email, password, http.ip);
     if (!result.ok) {
       this.logger.log(`sign-in refused (${result.reason}) for tenant ${context.tenantId}`);
       const { status, message } = this.signInError(result, context.tenantName);
-      if (result.reason === 'throttled') res.setHeader('Retry-After', String(Math.max(1, Math.ceil((result.until.getTime() - Date.now()) / 1000))));
-      return this.renderLogin(req, res, context, status, message, email);
+      if (result.reason === 'throttled') http.res.setHeader('Retry-After', String(Math.max(1, Math.ceil((result.until.getTime() - Date.now()) / 1000))));
+      return this.renderLogin(http, context, status, message, email);
     }
     this.logger.log(`account ${result.account.id} signed in for tenant ${context.tenantId}`);
-    await this.host.provider.interactionFinished(req, res, { login: { accountId: result.account.id } }, { mergeWithLastSubmission: false });
+    await this.host.provider.interactionFinished(http.req, http.res, { login: { accountId: result.account.id } }, { mergeWithLastSubmission: false });
   }
 
-  async consent(uid: string, req: Request, res: Response): Promise<void> {
-    const context = await this.load(uid, req, res);
+  async consent(uid: string, http: Exchange): Promise<void> {
+    const context = await this.load(uid, http);
     if (!context) return;
     const { details } = context;
-    if (details.prompt.name !== 'consent') return this.redirectToPage(res, uid);
-    if (!this.csrf.verify(req, uid, field(req.body, 'csrf'))) {
-      this.send(res, 403, errorPage('This form has expired', 'The confirmation was sent from elsewhere or is too old.'));
+    if (details.prompt.name !== 'consent') return this.redirectToPage(http, uid);
+    if (!this.csrf.verify(http.req, uid, field(http.body, 'csrf'))) {
+      this.send(http, 403, errorPage('This form has expired', 'The confirmation was sent from elsewhere or is too old.'));
       return;
     }
     const provider = this.host.provider;
     const accountId = details.session?.accountId;
-    if (field(req.body, 'decision') !== 'allow' || !accountId) {
+    if (field(http.body, 'decision') !== 'allow' || !accountId) {
       this.logger.log(`authorization declined for tenant ${context.tenantId}`);
       await provider.interactionFinished(
-        req,
-        res,
+        http.req,
+        http.res,
         { error: 'access_denied', error_description: 'The administrator declined the request' },
         { mergeWithLastSubmission: false },
       );
@@ -104,20 +104,20 @@ export class InteractionService {
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
     this.logger.log(`account ${accountId} authorized client ${String(details.params.client_id)} for tenant ${context.tenantId}`);
-    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await provider.interactionFinished(http.req, http.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 
   /** The interaction of this browser, its client and tenant; renders an error page and returns undefined when there is none. */
-  private async load(uid: string, req: Request, res: Response): Promise<Context | undefined> {
+  private async load(uid: string, http: Exchange): Promise<Context | undefined> {
     let details: Details;
     try {
-      details = await this.host.provider.interactionDetails(req, res);
+      details = await this.host.provider.interactionDetails(http.req, http.res);
     } catch {
       details = undefined as unknown as Details;
     }
     if (!details || details.uid !== uid) {
       this.send(
-        res,
+        http,
         400,
         errorPage('This sign-in request has expired', 'It was completed already, it is more than an hour old, or it was opened in another browser.'),
       );
@@ -126,11 +126,11 @@ export class InteractionService {
     const client = await this.clients.findClient(String(details.params.client_id));
     const tenant = client ? await this.tenants.findById(client.tenantId) : null;
     if (!client || !tenant) {
-      this.send(res, 400, errorPage('This request cannot be completed', 'The application that sent you here is no longer registered with Atea.'));
+      this.send(http, 400, errorPage('This request cannot be completed', 'The application that sent you here is no longer registered with Atea.'));
       return undefined;
     }
     if (tenant.status === 'suspended') {
-      this.send(res, 403, errorPage('Access is suspended', `${tenant.name}'s access to Atea is suspended. Contact Atea support.`, 'tenant_suspended'));
+      this.send(http, 403, errorPage('Access is suspended', `${tenant.name}'s access to Atea is suspended. Contact Atea support.`, 'tenant_suspended'));
       return undefined;
     }
     return { details, clientName: client.name, tenantId: tenant.id, tenantName: tenant.name };
@@ -152,35 +152,37 @@ export class InteractionService {
     }
   }
 
-  private renderLogin(req: Request, res: Response, c: Context, status = 200, error?: string, email?: string): void {
-    const csrf = this.csrf.issue(req, res, c.details.uid);
-    this.send(res, status, loginPage({ uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email, error }));
+  private renderLogin(http: Exchange, c: Context, status = 200, error?: string, email?: string): void {
+    const csrf = this.csrf.issue(http, c.details.uid);
+    this.send(http, status, loginPage({ uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email, error }));
   }
 
-  private async renderConsent(req: Request, res: Response, c: Context): Promise<void> {
+  private async renderConsent(http: Exchange, c: Context): Promise<void> {
     const account = c.details.session?.accountId ? await this.accounts.findEnabled(c.details.session.accountId) : null;
     if (!account) {
-      this.send(res, 400, errorPage('This sign-in request has expired', 'Your sign-in is no longer valid.'));
+      this.send(http, 400, errorPage('This sign-in request has expired', 'Your sign-in is no longer valid.'));
       return;
     }
-    const csrf = this.csrf.issue(req, res, c.details.uid);
-    this.send(res, 200, consentPage({ uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email: account.email }));
+    const csrf = this.csrf.issue(http, c.details.uid);
+    this.send(http, 200, consentPage({ uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email: account.email }));
   }
 
-  private redirectToPage(res: Response, uid: string): void {
-    res.redirect(303, `/interaction/${encodeURIComponent(uid)}`);
+  private redirectToPage({ res }: Exchange, uid: string): void {
+    res.writeHead(303, { Location: `/interaction/${encodeURIComponent(uid)}`, 'Cache-Control': 'no-store' }).end();
   }
 
-  private send(res: Response, status: number, body: string): void {
+  private send({ res }: Exchange, status: number, body: string): void {
     res
-      .status(status)
-      .setHeader('Content-Type', 'text/html; charset=utf-8')
-      .setHeader('Cache-Control', 'no-store')
-      .setHeader('Content-Security-Policy', PAGE_CSP)
-      .setHeader('X-Frame-Options', 'DENY')
-      .setHeader('X-Content-Type-Options', 'nosniff')
-      .setHeader('Referrer-Policy', 'no-referrer')
-      .send(body);
+      .writeHead(status, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+        'Cache-Control': 'no-store',
+        'Content-Security-Policy': PAGE_CSP,
+        'X-Frame-Options': 'DENY',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+      })
+      .end(body);
   }
 }
 

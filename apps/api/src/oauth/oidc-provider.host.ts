@@ -12,6 +12,9 @@ import {
 } from '@app/identity';
 import { oauthErrorPage } from './views/error.view.js';
 
+/** Where the authorization server is mounted: the path of the OAuth issuer. */
+export const OAUTH_MOUNT = '/oauth';
+
 /** The scope of the SCIM API, defaulted when a client (Entra) sends none. */
 export const SCIM_SCOPE = 'scim';
 
@@ -161,8 +164,11 @@ export class OidcProviderHost {
     const provider = new Provider(config.oauthIssuer, configuration);
     provider.proxy = config.trustProxy !== false;
 
-    // Entra sends no scope; without one there is nothing to consent to and the flow ends in access_denied.
     provider.use(async (ctx, next) => {
+      // Where the provider is mounted, for the URLs it builds (its own detection compares the request
+      // URL with the original one, which the scope default below makes differ).
+      (ctx as { mountPath?: string }).mountPath = OAUTH_MOUNT;
+      // Entra sends no scope; without one there is nothing to consent to and the flow ends in access_denied.
       if (ctx.path === '/auth' && ctx.method === 'GET') {
         const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
         if (!scopes.has(SCIM_SCOPE)) {

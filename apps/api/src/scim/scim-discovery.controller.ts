@@ -1,4 +1,4 @@
-import { Controller, Get, Param, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import {
   ALL_SCHEMA_DEFINITIONS,
@@ -12,7 +12,6 @@ import {
   type ResourceSchema,
 } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
-import { ScimContentTypeInterceptor } from './scim-content-type.interceptor.js';
 
 /** The resource types this service serves; only what works is advertised. */
 export const RESOURCE_TYPES: ResourceSchema[] = [USER_RESOURCE, GROUP_RESOURCE];
@@ -20,7 +19,6 @@ export const RESOURCE_TYPES: ResourceSchema[] = [USER_RESOURCE, GROUP_RESOURCE];
 /** `/ServiceProviderConfig`, `/Schemas`, `/ResourceTypes` (RFC 7644 §4). */
 @Controller('scim/v2')
 @UseGuards(ScimAuthGuard)
-@UseInterceptors(ScimContentTypeInterceptor)
 export class ScimDiscoveryController {
   constructor(private readonly config: AppConfig) {}
 

@@ -1,17 +1,15 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
 import { ScimGroupService, type Actor } from '@app/directory';
 import { GROUP_RESOURCE, parseListQuery } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
 import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
-import { ScimContentTypeInterceptor } from './scim-content-type.interceptor.js';
 import { ScimActor, TenantId } from './scim-principal.js';
 
 /** `/scim/v2/Groups`. Members are loaded only when the response includes them. */
 @Controller('scim/v2/Groups')
 @UseGuards(ScimAuthGuard)
-@UseInterceptors(ScimContentTypeInterceptor)
 export class ScimGroupsController {
   constructor(
     private readonly groups: ScimGroupService,
@@ -25,16 +23,16 @@ export class ScimGroupsController {
   }
 
   @Get(':id')
-  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Res({ passthrough: true }) res: Response) {
+  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Res({ passthrough: true }) res: FastifyReply) {
     const projection = parseListQuery(query);
     return resourceBody(res, GROUP_RESOURCE, await this.groups.get(tenantId, id, projection), query);
   }
 
   @Post()
   @HttpCode(201)
-  async create(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) res: Response) {
+  async create(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) res: FastifyReply) {
     const resource = await this.groups.create(tenantId, body, actor, parseListQuery(query));
-    res.setHeader('Location', (resource.meta as { location: string }).location);
+    res.header('Location', (resource.meta as { location: string }).location);
     return resourceBody(res, GROUP_RESOURCE, resource, query);
   }
 
@@ -46,7 +44,7 @@ export class ScimGroupsController {
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Query() query: QueryParams,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return resourceBody(res, GROUP_RESOURCE, await this.groups.replace(tenantId, id, body, actor, ifMatch, parseListQuery(query)), query);
   }
@@ -60,12 +58,12 @@ export class ScimGroupsController {
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Query() query: QueryParams,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const projection = parseListQuery(query);
     const withBody = Boolean(projection.attributes || projection.excludedAttributes);
     const stored = await this.groups.patch(tenantId, id, body, actor, ifMatch, withBody ? 200 : 204);
-    res.setHeader('ETag', `W/"${stored.group.version}"`);
+    res.header('ETag', `W/"${stored.group.version}"`);
     if (!withBody) {
       res.status(204);
       return undefined;

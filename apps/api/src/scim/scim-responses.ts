@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { listResponse, parseListQuery, projectResource, type ListQuery, type ResourceSchema, type ScimResource } from '@app/scim';
 
 export type QueryParams = Record<string, unknown>;
@@ -13,8 +13,8 @@ export function listBody(rs: ResourceSchema, query: ListQuery, page: { total: nu
 }
 
 /** One resource with its ETag header, projected by the request's `attributes`/`excludedAttributes`. */
-export function resourceBody(res: Response, rs: ResourceSchema, resource: ScimResource, query: QueryParams): ScimResource {
-  res.setHeader('ETag', (resource.meta as { version: string }).version);
+export function resourceBody(reply: FastifyReply, rs: ResourceSchema, resource: ScimResource, query: QueryParams): ScimResource {
+  reply.header('ETag', (resource.meta as { version: string }).version);
   const { attributes, excludedAttributes } = parseListQuery(query);
   return projectResource(resource, rs, { attributes, excludedAttributes });
 }

@@ -1,17 +1,15 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
 import { ScimUserService, type Actor } from '@app/directory';
 import { parseListQuery, USER_RESOURCE } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
 import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
-import { ScimContentTypeInterceptor } from './scim-content-type.interceptor.js';
 import { ScimActor, TenantId } from './scim-principal.js';
 
 /** `/scim/v2/Users` (RFC 7644 §3). Routing is case-insensitive, so `/users` works too. */
 @Controller('scim/v2/Users')
 @UseGuards(ScimAuthGuard)
-@UseInterceptors(ScimContentTypeInterceptor)
 export class ScimUsersController {
   constructor(
     private readonly users: ScimUserService,
@@ -25,15 +23,15 @@ export class ScimUsersController {
   }
 
   @Get(':id')
-  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Res({ passthrough: true }) res: Response) {
+  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Res({ passthrough: true }) res: FastifyReply) {
     return resourceBody(res, USER_RESOURCE, await this.users.get(tenantId, id), query);
   }
 
   @Post()
   @HttpCode(201)
-  async create(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) res: Response) {
+  async create(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) res: FastifyReply) {
     const resource = await this.users.create(tenantId, body, actor);
-    res.setHeader('Location', (resource.meta as { location: string }).location);
+    res.header('Location', (resource.meta as { location: string }).location);
     return resourceBody(res, USER_RESOURCE, resource, query);
   }
 
@@ -45,7 +43,7 @@ export class ScimUsersController {
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Query() query: QueryParams,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return resourceBody(res, USER_RESOURCE, await this.users.replace(tenantId, id, body, actor, ifMatch), query);
   }
@@ -59,7 +57,7 @@ export class ScimUsersController {
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Query() query: QueryParams,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return resourceBody(res, USER_RESOURCE, await this.users.patch(tenantId, id, body, actor, ifMatch), query);
   }
