@@ -98,7 +98,6 @@ export function projectResource(resource: ScimResource, rs: ResourceSchema, proj
   const exclude = compile(rs, projection.excludedAttributes);
   const out: ScimResource = { schemas: [rs.core.id] };
   const schemas: string[] = [rs.core.id];
-  const topLevel = [...COMMON_ATTRIBUTES, ...rs.core.attributes];
   for (const [key, value] of Object.entries(resource)) {
     if (key.toLowerCase() === 'schemas') continue;
     const ext = findExtension(rs, key);
@@ -116,7 +115,7 @@ export function projectResource(resource: ScimResource, rs: ResourceSchema, proj
       }
       continue;
     }
-    const def = findByName(topLevel, key);
+    const def = findByName(COMMON_ATTRIBUTES, key) ?? findByName(rs.core.attributes, key);
     const p = def && project(def, value, planFor(def, include, exclude));
     if (p !== undefined) out[key] = p;
   }

@@ -51,11 +51,13 @@ const STORED = { keepReadOnly: true, checkRequired: false };
 export function applyPatch(resource: ScimResource, operations: PatchOperation[], rs: ResourceSchema): PatchResult {
   if (!isPlainObject(resource)) throw ScimError.invalidSyntax('The resource to patch must be an object');
   const before = canonicalizeResource(resource, rs, STORED);
-  let work = canonicalizeResource(before, rs, STORED);
-  for (const op of operations) {
+  let work = cloneJson(before);
+  // Each operation sees the canonical result of the ones before it; the last one's result is
+  // canonicalised once, with the required-attribute check.
+  operations.forEach((op, i) => {
+    if (i > 0) work = canonicalizeResource(work, rs, STORED);
     applyOperation(work, op, rs);
-    work = canonicalizeResource(work, rs, STORED);
-  }
+  });
   const after = canonicalizeResource(work, rs, { keepReadOnly: true, checkRequired: true });
   return { resource: after, changed: changedPaths(before, after, rs) };
 }
@@ -163,6 +165,17 @@ function container(work: Obj, r: ResolvedAttribute, create: boolean): Obj | unde
   const created: Obj = {};
   work[r.schemaUrn] = created;
   return created;
+}
+
+/** A deep copy of JSON data (a canonical resource holds nothing else). */
+function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (isPlainObject(value)) {
+    const copy: Obj = {};
+    for (const key of Object.keys(value)) copy[key] = cloneJson(value[key]);
+    return copy as T;
+  }
+  return value;
 }
 
 function cloneList(value: unknown): unknown[] {

@@ -21,13 +21,28 @@ export interface ResolvedAttribute {
 
 const eqi = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** Case-insensitive indexes of the (immutable) schema definitions, built on first use. */
+const byName = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
+const byUrn = new WeakMap<ResourceSchema, Map<string, SchemaDefinition>>();
+
 export function findByName(defs: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
-  return defs?.find((d) => eqi(d.name, name));
+  if (!defs) return undefined;
+  let index = byName.get(defs);
+  if (!index) {
+    index = new Map(defs.map((d) => [d.name.toLowerCase(), d]));
+    byName.set(defs, index);
+  }
+  return index.get(name.toLowerCase());
 }
 
 /** The extension schema whose URN equals `urn` (case-insensitive). */
 export function findExtension(rs: ResourceSchema, urn: string): SchemaDefinition | undefined {
-  return rs.extensions.find((e) => eqi(e.schema.id, urn))?.schema;
+  let index = byUrn.get(rs);
+  if (!index) {
+    index = new Map(rs.extensions.map((e) => [e.schema.id.toLowerCase(), e.schema]));
+    byUrn.set(rs, index);
+  }
+  return index.get(urn.toLowerCase());
 }
 
 export function canonicalPathOf(
