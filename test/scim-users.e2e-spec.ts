@@ -380,6 +380,16 @@ describe.each(dialects())('SCIM Users on %s', (dialect) => {
       expect(rename.status).toBe(409);
       expect((await scim.get(`/Users/${first.id}`)).body.userName).toBe('Unique@contoso.com');
       expect((await scim.get(`/Users/${other.id}`)).body.userName).toBe('other-unique@contoso.com');
+      // A refused PATCH changes nothing, not even its other operations.
+      const both = await scim.patch(`/Users/${other.id}`, [
+        { op: 'replace', path: 'emails[type eq "work"].value', value: 'moved@contoso.com' },
+        { op: 'replace', path: 'userName', value: 'UNIQUE@contoso.com' },
+      ]);
+      expect(both.status).toBe(409);
+      const unchanged = await scim.get(`/Users/${other.id}`);
+      expect(unchanged.body.emails).toEqual([{ value: 'other-unique@contoso.com', type: 'work', primary: true }]);
+      expect(unchanged.body.meta.version).toBe(other.meta.version);
+      expect((await scim.filter('Users', 'emails.value eq "moved@contoso.com"')).body.totalResults).toBe(0);
     });
 
     it('400 invalidFilter for a filter it cannot parse or an attribute it cannot filter on', async () => {
@@ -551,6 +561,8 @@ describe.each(dialects())('SCIM Users on %s', (dialect) => {
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(11);
       expect((await scim.filter('Users', `userName eq "${userName}"`)).body.totalResults).toBe(1);
+      // The refused creates left no child rows behind: the e-mail finds the one user.
+      expect((await scim.filter('Users', `emails.value eq "${userName}"`)).body.totalResults).toBe(1);
     });
 
     it('concurrent PATCHes of one user all apply', async () => {
