@@ -47,6 +47,12 @@ Scale mode:
                          reported p50/p99 are medians over the blocks (default 3)
   --scale-peer           also run scale mode against the peer
 
+Operations mode:
+  --operations           each Entra operation on its own, --users requests per phase and --rounds
+                         rounds, ours only unless --only peer: query-miss, create, query-hit, patch,
+                         deactivate, and GET /ServiceProviderConfig (no database); reports req/s,
+                         latency and the server's (and MariaDB's) CPU per request of each
+
 Groups mode:
   --groups               fill our app (and the peer with --group-peer) with --group-users users plus
                          spare users, put all of them in a big group (PATCH add, --group-chunk members
@@ -111,6 +117,7 @@ const {values: opt} = parseArgs({
         lookups: {type: "string", default: "2000"},
         "lookup-blocks": {type: "string", default: "3"},
         "scale-peer": {type: "boolean", default: false},
+        operations: {type: "boolean", default: false},
         groups: {type: "boolean", default: false},
         "group-users": {type: "string", default: "100000"},
         "group-small": {type: "string", default: "10"},
@@ -175,7 +182,7 @@ const GROUP_CHUNK = intOpt("group-chunk", 1, 100_000);
 const GROUP_PEER_USERS = intOpt("group-peer-users", 1, 5_000_000);
 const GROUP_PEER_PAIRS = intOpt("group-peer-pairs", 1, 1_000_000);
 const REQUEST_TIMEOUT_MS = intOpt("request-timeout", 1, 600) * 1000;
-if (opt.scale && opt.groups) usage("--scale and --groups are separate modes: pick one");
+if ([opt.scale, opt.groups, opt.operations].filter(Boolean).length > 1) usage("--scale, --groups and --operations are separate modes: pick one");
 if (opt["duration-limit"] === undefined) opt["duration-limit"] = opt.scale || opt.groups ? "3600" : "1800";
 const DURATION_LIMIT_S = intOpt("duration-limit", 1, 24 * 3600);
 if (!["ours", "peer", "both"].includes(opt.only)) usage("--only must be ours, peer or both");
@@ -188,7 +195,8 @@ if (opt["peer-url"] && !opt["peer-token"]) usage("--peer-url needs --peer-token"
 const RUN_ONLY = opt.only;
 const WANT_OURS = RUN_ONLY !== "peer";
 const WANT_PEER = opt.scale ? (opt["scale-peer"] || RUN_ONLY === "peer")
-    : opt.groups ? (opt["group-peer"] || RUN_ONLY === "peer") : RUN_ONLY !== "ours";
+    : opt.groups ? (opt["group-peer"] || RUN_ONLY === "peer")
+    : opt.operations ? RUN_ONLY === "peer" : RUN_ONLY !== "ours";
 const STRING_BOOLEANS = opt["string-booleans"];
 const STARTED_AT = new Date();
 const STAMP = STARTED_AT.toISOString().replace(/[:.]/g, "-");
@@ -1090,6 +1098,76 @@ async function cycleMode(servers, result) {
 }
 
 // ---------------------------------------------------------------------------
+// Operations mode
+// ---------------------------------------------------------------------------
+
+/**
+ * One operation at a time on fresh users, so that the CPU each one costs can be read apart: the
+ * cycles mix two operations per user. Phases run in Entra's order, each on the users the previous
+ * phases left: query-miss, create, query-hit, patch (9 users in 10), deactivate (the 10th), and a
+ * GET of /ServiceProviderConfig, which touches no database (the framework's share).
+ */
+async function operationsMode(servers, result) {
+    const phases = [
+        {op: "query-miss", users: (all) => all, send: (server, agent, u) => request(server, agent, "GET", filterPath(u.userName)), check: listOf(0)},
+        {op: "create", users: (all) => all, send: (server, agent, u) => request(server, agent, "POST", "/Users", entraCreateBody(u)),
+            check: (b, res) => (res.status !== 201 || typeof b?.id !== "string" ? `expected 201 with an id, got ${res.status}` : null),
+            keep: (server, u, b) => { u.ids[server.name] = b.id; }},
+        {op: "query-hit", users: (all) => all, send: (server, agent, u) => request(server, agent, "GET", filterPath(u.userName)), check: listOf(1)},
+        {op: "patch", users: (all) => all.filter((_, i) => i % 10 !== 9),
+            send: (server, agent, u) => request(server, agent, "PATCH", `/Users/${encodeURIComponent(u.ids[server.name])}`, entraPatchBody(u)),
+            check: (b, res) => (res.status === 200 && b?.name?.familyName !== "Smith" ? "the PATCH did not apply" : null)},
+        {op: "deactivate", users: (all) => all.filter((_, i) => i % 10 === 9),
+            send: (server, agent, u) => request(server, agent, "PATCH", `/Users/${encodeURIComponent(u.ids[server.name])}`, entraDeactivateBody()),
+            check: (b, res) => (res.status === 200 && b?.active !== false ? "still active" : null)},
+        {op: "service-config", users: (all) => all, send: (server, agent) => request(server, agent, "GET", "/ServiceProviderConfig"), check: null},
+    ];
+    const runPhases = async (server, users, record) => {
+        for (const phase of phases) {
+            checkDeadline();
+            const list = phase.users(users);
+            const rec = new Recorder();
+            const agent = newAgent(CONCURRENCY);
+            const cpu = cpuProbe(server);
+            const t0 = process.hrtime.bigint();
+            await pool(list.length, CONCURRENCY, async (i) => {
+                const body = rec.record(phase.op, await phase.send(server, agent, list[i]), phase.check);
+                if (body && phase.keep) phase.keep(server, list[i], body);
+            });
+            const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+            agent.destroy();
+            if (record) record(phase.op, rec, wallMs, cpu(rec.requests));
+        }
+    };
+    let valid = true;
+    for (const server of servers) {
+        if (WARMUP > 0) {
+            note(`warm-up on ${server.name}: ${WARMUP} users`);
+            await runPhases(server, makeUsers(`${RUN_TAG}ow`, WARMUP), null);
+        }
+        const rows = [];
+        for (let r = 0; r < ROUNDS; r++) {
+            await runPhases(server, makeUsers(`${RUN_TAG}o${r + 1}`, USERS), (op, rec, wallMs, cpu) => {
+                const s = rec.summary()[op];
+                if (s.errors || s.bad) {
+                    valid = false;
+                    printSamples(server.name, {[op]: s});
+                }
+                const row = {server: server.name, round: r + 1, op, requests: rec.requests, reqPerSec: rec.requests / (wallMs / 1000), ...cpu, ...s};
+                rows.push(row);
+                result.operations.push(row);
+            });
+        }
+        log("");
+        log(`== operations: ${server.name}, ${USERS} users x ${ROUNDS} round(s), concurrency ${CONCURRENCY} ==`);
+        log(table(["round", "operation", "count", "errors", "req/s", "p50 ms", "p99 ms", "server cpu µs/req", "db cpu µs/req"],
+            rows.map((x) => [x.round, x.op, x.count, x.errors + x.bad, fmt(x.reqPerSec, 0), fmt(x.p50, 2), fmt(x.p99, 2),
+                fmt(x.serverCpuMsPerReq == null ? null : x.serverCpuMsPerReq * 1000, 0), fmt(x.dbCpuMsPerReq == null ? null : x.dbCpuMsPerReq * 1000, 0)])));
+    }
+    return valid;
+}
+
+// ---------------------------------------------------------------------------
 // Scale mode
 // ---------------------------------------------------------------------------
 
@@ -1619,7 +1697,7 @@ async function main() {
     if (head.code === 0) meta.commit = head.stdout.trim();
     delete meta.options["target-token"];
     delete meta.options["peer-token"];
-    const result = {meta, servers: {}, scenarios: [], scale: [], groups: []};
+    const result = {meta, servers: {}, scenarios: [], scale: [], groups: [], operations: []};
     partialResult = result;
 
     const servers = [];
@@ -1639,7 +1717,8 @@ async function main() {
     log(`provision-load ${meta.date}  commit ${meta.commit ?? "?"}${opt.build ? " + working tree (--build)" : ""}  node ${meta.node}  ${meta.cpus} cpus  ${meta.memGiB} GiB${meta.mariadb ? `  MariaDB ${meta.mariadb}` : ""}  load ${meta.loadavg.map((x) => x.toFixed(2)).join(" ")}`);
 
     const valid = opt.scale ? await scaleMode(servers, result)
-        : opt.groups ? await groupsMode(servers, result) : await cycleMode(servers, result);
+        : opt.groups ? await groupsMode(servers, result)
+        : opt.operations ? await operationsMode(servers, result) : await cycleMode(servers, result);
     for (const s of servers) result.servers[s.name].rssAtEndKiB = rssKiB(s.pid);
     result.valid = valid;
     partialResult = null;
