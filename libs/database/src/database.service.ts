@@ -56,14 +56,15 @@ export class Database {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.withConnection(async (connection) => {
+        return await this.withConnection(async (connection, discard) => {
           const unit = new MysqlUnitOfWork(connection);
           try {
             const result = await work(unit);
             await unit.commit();
             return result;
           } catch (error) {
-            await unit.rollback();
+            // A connection whose transaction could not be ended must not go back to the pool.
+            await unit.rollback().catch(discard);
             throw error;
           }
         });
@@ -85,10 +86,16 @@ export class Database {
         return results;
       });
     }
-    return this.withConnection(async (connection) => {
+    return this.withConnection(async (connection, discard) => {
       if (statements.length === 1) return (await sendBatch(connection, statements)) as Row[][];
-      const results = await sendBatch(connection, [{ sql: 'START TRANSACTION READ ONLY', params: [] }, ...statements, { sql: 'COMMIT', params: [] }]);
-      return results.slice(1, -1) as Row[][];
+      try {
+        const results = await sendBatch(connection, [{ sql: 'START TRANSACTION READ ONLY', params: [] }, ...statements, { sql: 'COMMIT', params: [] }]);
+        return results.slice(1, -1) as Row[][];
+      } catch (error) {
+        // A statement failed inside the read-only transaction: end it before the connection is reused.
+        await sendBatch(connection, [{ sql: 'ROLLBACK', params: [] }]).catch(discard);
+        throw error;
+      }
     });
   }
 
@@ -163,17 +170,23 @@ export class Database {
     return this.kind === 'sqlite' ? date.toISOString().replace('T', ' ').replace('Z', '') : date;
   }
 
-  /** A pooled MySQL connection for `work`; destroyed rather than reused when the connection itself failed. */
-  private async withConnection<T>(work: (connection: PooledConnection) => Promise<T>): Promise<T> {
+  /**
+   * A pooled MySQL connection for `work`, back to the pool afterwards; destroyed instead when the
+   * connection failed or `work` discarded it (its state is unknown).
+   */
+  private async withConnection<T>(work: (connection: PooledConnection, discard: () => void) => Promise<T>): Promise<T> {
     const connection = (await (this.dataSource.driver as MysqlDriver).obtainMasterConnection()) as PooledConnection;
+    let usable = true;
     try {
-      const result = await work(connection);
-      connection.release();
-      return result;
+      return await work(connection, () => {
+        usable = false;
+      });
     } catch (error) {
-      if ((error as { fatal?: boolean })?.fatal) connection.destroy();
-      else connection.release();
+      if ((error as { fatal?: boolean })?.fatal) usable = false;
       throw error;
+    } finally {
+      if (usable) connection.release();
+      else connection.destroy();
     }
   }
 
