@@ -46,9 +46,9 @@ function jsonParser(strict: BodyParser): BodyParser {
 
 /**
  * The Fastify adapter of the Nest application (main.ts and every HTTP test create the app with it
- * and `bodyParser: false`, then call configureHttp). Fastify rather than Express: the framework's
- * share of a SCIM request is about a third (docs/benchmarks.md). Routing stays case-insensitive and
- * ignores a trailing slash, as SCIM clients expect.
+ * and `bodyParser: false`, then call configureHttp). Fastify rather than Express: Nest on Fastify
+ * spends about a quarter of the CPU per request that Nest on Express did (docs/benchmarks.md).
+ * Routing stays case-insensitive and ignores a trailing slash, as SCIM clients expect.
  */
 export function httpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
