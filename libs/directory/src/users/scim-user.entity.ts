@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** One SCIM user. Emails and phone numbers are child rows; rarely used attributes live in `extra`. */
+/** One SCIM user. Emails and phone numbers are child rows and JSON copies; rarely used attributes live in `extra`. */
 @Entity({ name: 'scim_users' })
 export class ScimUserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -85,6 +85,16 @@ export class ScimUserEntity {
   /** JSON object with the remaining attributes (addresses, ims, photos, roles, entitlements, x509Certificates). */
   @Column({ type: 'text', nullable: true })
   extra: string | null;
+
+  /**
+   * The e-mails and phone numbers as JSON arrays of `{value, type, primary, display}`: what reads
+   * return. The child rows hold the same values, indexed for filters; every write sets both.
+   */
+  @Column({ name: 'emails_json', type: 'text', nullable: true })
+  emailsJson: string | null;
+
+  @Column({ name: 'phone_numbers_json', type: 'text', nullable: true })
+  phoneNumbersJson: string | null;
 
   @Column({ type: 'int' })
   version: number;

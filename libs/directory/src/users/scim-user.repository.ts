@@ -3,7 +3,7 @@ import { Database, isUniqueViolation, type Row, type Statement, type UnitOfWork 
 import { ScimError, type Filter, type AttrPath, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from './scim-user.entity.js';
 import { ScimUserEmailEntity, ScimUserPhoneNumberEntity, type MultiValuedRow } from './multi-valued-row.entity.js';
-import type { ChildValues, StoredUser, UserData } from './user-mapper.js';
+import { multiValuedRows, type ChildValues, type StoredUser, type UserData } from './user-mapper.js';
 import { compileFilter, positional, sortColumn } from '../sql/filter-compiler.js';
 import { page } from '../sql/paging.js';
 import { USER_FILTER } from './user-filter.js';
@@ -23,15 +23,12 @@ const CHILDREN = [
   ['phoneNumbers', ScimUserPhoneNumberEntity],
 ] as const;
 
-/** A row of the combined child query: an e-mail, a phone number, or a group (value = group id, type = sort key). */
-interface ChildRow {
-  kind: 'emails' | 'phoneNumbers' | 'groups';
+/** A row of `groupsOf`: a group of a user. */
+interface GroupRow {
   owner: string;
-  position: number | string;
-  value: string;
-  type: string | null;
-  is_primary: number | string | boolean;
-  display: string | null;
+  id: string;
+  display_name_key: string | null;
+  display_name: string | null;
 }
 
 /** Every query on SCIM users; each method takes the tenant first and never leaves it. */
@@ -43,18 +40,18 @@ export class ScimUserRepository {
   ) {}
 
   async findById(tenantId: string, id: string): Promise<StoredUser | null> {
-    const [rows, children] = await this.db.select(
+    const [rows, groups] = await this.db.select(
       { sql: 'SELECT * FROM scim_users WHERE tenant_id = ? AND id = ?', params: [tenantId, id] },
-      childrenOf(tenantId, { sql: '?', params: [id] }),
+      groupsOf(tenantId, { sql: '?', params: [id] }),
     );
-    return withChildren(this.db.hydrate(ScimUserEntity, rows), children)[0] ?? null;
+    return withChildren(this.db.hydrate(ScimUserEntity, rows), groups)[0] ?? null;
   }
 
   /**
    * One page of users matching the filter, and the total. A page with users takes a second query for
-   * their child rows (by id: far cheaper than repeating the filter); an empty one, the usual answer to
+   * their groups (by id: far cheaper than repeating the filter); an empty one, the usual answer to
    * Entra's lookup before a create, takes one query only. The two are separate reads of committed
-   * data: a write that commits between them shows in the child rows.
+   * data: a membership change that commits between them shows in the groups.
    */
   async list(tenantId: string, query: UserListQuery): Promise<{ total: number; users: StoredUser[] }> {
     const orderBy = query.sortBy ? sortColumn(USER_FILTER, query.sortBy, 'Users') : undefined;
@@ -73,8 +70,8 @@ export class ScimUserRepository {
     );
     if (rows.length === 0) return { total, users: [] };
     const ids = rows.map((u) => u.id);
-    const [children] = await this.db.select(childrenOf(tenantId, { sql: ids.map(() => '?').join(', '), params: ids }));
-    return { total, users: withChildren(rows, children) };
+    const [groups] = await this.db.select(groupsOf(tenantId, { sql: ids.map(() => '?').join(', '), params: ids }));
+    return { total, users: withChildren(rows, groups) };
   }
 
   /**
@@ -115,11 +112,11 @@ export class ScimUserRepository {
     try {
       return await this.db.unitOfWork(async (unit) => {
         const lock = this.db.kind === 'mysql' ? ' FOR UPDATE' : '';
-        const [rows, children] = await unit.run(
+        const [rows, groups] = await unit.run(
           { sql: `SELECT * FROM scim_users WHERE tenant_id = ? AND id = ?${lock}`, params: [tenantId, id] },
-          childrenOf(tenantId, { sql: '?', params: [id] }),
+          groupsOf(tenantId, { sql: '?', params: [id] }),
         );
-        const [current] = withChildren(this.db.hydrate(ScimUserEntity, rows), children);
+        const [current] = withChildren(this.db.hydrate(ScimUserEntity, rows), groups);
         if (!current) return null;
         const result = change(current);
         if (!result) return current;
@@ -209,46 +206,26 @@ export class ScimUserRepository {
   }
 }
 
-/** E-mails, phone numbers and groups of the users whose ids `ids` lists (`?, ?` and their values). */
-function childrenOf(tenantId: string, ids: Statement): Statement {
+/** The groups of the users whose ids `ids` lists (`?, ?` and their values), with their display names. */
+function groupsOf(tenantId: string, ids: Statement): Statement {
   return {
-    sql: `SELECT 'emails' AS kind, user_id AS owner, position, value, type, is_primary, display FROM scim_user_emails WHERE user_id IN (${ids.sql})
-          UNION ALL
-          SELECT 'phoneNumbers', user_id, position, value, type, is_primary, display FROM scim_user_phone_numbers WHERE user_id IN (${ids.sql})
-          UNION ALL
-          SELECT 'groups', m.member_id, 0, g.id, g.display_name_key, 0, g.display_name
+    sql: `SELECT m.member_id AS owner, g.id, g.display_name_key, g.display_name
             FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
            WHERE m.tenant_id = ? AND m.member_id IN (${ids.sql})`,
-    params: [...ids.params, ...ids.params, tenantId, ...ids.params],
+    params: [tenantId, ...ids.params],
   };
 }
 
-/** The users with their rows of `childrenOf`, in the users' order. */
-function withChildren(users: ScimUserEntity[], rows: Row[]): StoredUser[] {
-  const byUser = new Map(users.map((user) => [user.id, { user, emails: [], phoneNumbers: [], groups: [] } as StoredUser]));
-  const children = rows as unknown as ChildRow[];
-  children.sort((a, b) =>
-    a.kind !== b.kind ? a.kind.localeCompare(b.kind) : a.kind === 'groups' ? (a.type ?? '').localeCompare(b.type ?? '') : Number(a.position) - Number(b.position),
+/** The users, in their order, with their e-mails and phone numbers (from their rows) and their groups (rows of `groupsOf`). */
+function withChildren(users: ScimUserEntity[], groupRows: Row[]): StoredUser[] {
+  const byUser = new Map(
+    users.map((user) => [
+      user.id,
+      { user, emails: multiValuedRows(user, 'emails'), phoneNumbers: multiValuedRows(user, 'phoneNumbers'), groups: [] } as StoredUser,
+    ]),
   );
-  for (const row of children) {
-    const stored = byUser.get(row.owner);
-    if (!stored) continue;
-    if (row.kind === 'groups') {
-      stored.groups.push({ id: row.value, displayName: row.display ?? '' });
-      continue;
-    }
-    stored[row.kind].push(
-      Object.assign(new ScimUserEmailEntity(), {
-        userId: row.owner,
-        tenantId: stored.user.tenantId,
-        position: Number(row.position),
-        value: row.value,
-        valueKey: row.value.toLowerCase(),
-        type: row.type,
-        primary: Boolean(Number(row.is_primary)),
-        display: row.display,
-      }),
-    );
-  }
+  const groups = groupRows as unknown as GroupRow[];
+  groups.sort((a, b) => (a.display_name_key ?? '').localeCompare(b.display_name_key ?? ''));
+  for (const row of groups) byUser.get(row.owner)?.groups.push({ id: row.id, displayName: row.display_name ?? '' });
   return users.map((u) => byUser.get(u.id)!);
 }

@@ -42,10 +42,10 @@ export const USER_COLUMNS: readonly UserColumn[] = [
   { path: `${E}:manager.value`, property: 'managerValue', column: 'manager_value', maxLength: 255, caseExact: true },
 ];
 
-/** Multi-valued attributes stored as child rows, with the size of their columns. */
+/** Multi-valued attributes stored as child rows (and as JSON in the user's row), with the size of their columns. */
 export const CHILD_ATTRIBUTES = {
-  emails: { table: 'scim_user_emails', valueMax: 320 },
-  phoneNumbers: { table: 'scim_user_phone_numbers', valueMax: 320 },
+  emails: { table: 'scim_user_emails', valueMax: 320, json: 'emailsJson' },
+  phoneNumbers: { table: 'scim_user_phone_numbers', valueMax: 320, json: 'phoneNumbersJson' },
 } as const;
 export type ChildAttribute = keyof typeof CHILD_ATTRIBUTES;
 

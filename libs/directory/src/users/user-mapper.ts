@@ -91,7 +91,32 @@ export function userData(resource: ScimResource): UserData {
     fields.extra = JSON.stringify(extra);
     if (fields.extra.length > 1_000_000) throw ScimError.invalidValue('The user has too much data in its multi-valued attributes');
   }
-  return { fields, emails: childValues(resource, 'emails'), phoneNumbers: childValues(resource, 'phoneNumbers') };
+  const emails = childValues(resource, 'emails');
+  const phoneNumbers = childValues(resource, 'phoneNumbers');
+  fields.emailsJson = multiValuedJson(emails);
+  fields.phoneNumbersJson = multiValuedJson(phoneNumbers);
+  return { fields, emails, phoneNumbers };
+}
+
+/** The JSON copy of a multi-valued attribute kept in the user's row (CHILD_ATTRIBUTES). */
+export function multiValuedJson(values: ChildValues[]): string {
+  return JSON.stringify(values.map(({ value, type, primary, display }) => ({ value, type, primary, display })));
+}
+
+/** The child rows of a user, from the JSON copy in its row. */
+export function multiValuedRows(user: ScimUserEntity, attribute: ChildAttribute): MultiValuedRow[] {
+  const json = user[CHILD_ATTRIBUTES[attribute].json];
+  const values = json ? (JSON.parse(json) as ChildValues[]) : [];
+  return values.map(({ value, type, primary, display }, position) => ({
+    userId: user.id,
+    tenantId: user.tenantId,
+    position,
+    value,
+    valueKey: value.toLowerCase(),
+    type,
+    primary,
+    display,
+  }));
 }
 
 function childResource(rows: MultiValuedRow[]): Json[] | undefined {

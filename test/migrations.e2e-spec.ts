@@ -1,0 +1,58 @@
+import { DataSource } from 'typeorm';
+import { Database, dataSourceOptions } from '@app/database';
+import { bootApp, createTestDatabase, dialects, testKeyMaterial } from './support/test-app.js';
+import { entraUser, scimClient } from './support/scim-client.js';
+
+/**
+ * A database with users from before the JSON copies of e-mails and phone numbers: the migration
+ * fills them from the child rows exactly as the app writes them, and the users read the same.
+ */
+describe.each(dialects())('the user JSON-copy migration on %s', (dialect) => {
+  it('fills the copies of existing users as the app writes them; reads are unchanged', async () => {
+    const database = await createTestDatabase(dialect);
+    const env = dialect === 'mysql' ? { ...testKeyMaterial() } : {};
+    try {
+      let app = await bootApp(database.url, env);
+      const tenant = await app.tenant();
+      const scim = scimClient(app.scimUrl, tenant.token);
+      const rich = await scim.post(
+        '/Users',
+        entraUser('rich@contoso.com', {
+          emails: [
+            { value: 'rich@contoso.com', type: 'work', primary: true },
+            { value: 'Rich@Home.example', type: 'home', display: 'Home' },
+          ],
+          phoneNumbers: [{ value: '+47 22 00 00 00', type: 'mobile' }],
+        }),
+      );
+      const bare = await scim.post('/Users', entraUser('bare@contoso.com', { emails: undefined, phoneNumbers: undefined }));
+      expect([rich.status, bare.status]).toEqual([201, 201]);
+      const copies = () => app.app.get(Database).read((m) => m.query('SELECT id, emails_json, phone_numbers_json FROM scim_users ORDER BY id'));
+      const written = await copies();
+      // meta.location carries the port, which changes when the app starts again.
+      const read = async (client: ReturnType<typeof scimClient>, base: string) =>
+        JSON.parse(JSON.stringify([(await client.get(`/Users/${rich.body.id}`)).body, (await client.get(`/Users/${bare.body.id}`)).body]).replaceAll(base, 'BASE'));
+      const before = await read(scim, app.scimUrl);
+      await app.close();
+
+      // Back to the schema before the copies, then forward again: the migration fills them.
+      const dataSource = await new DataSource(dataSourceOptions(database.url, [])).initialize();
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      await expect(dataSource.query('SELECT emails_json FROM scim_users')).rejects.toThrow();
+      await dataSource.runMigrations({ transaction: 'each' });
+      await dataSource.destroy();
+
+      app = await bootApp(database.url, env);
+      expect(await copies()).toEqual(written);
+      const after = scimClient(app.scimUrl, tenant.token);
+      expect(await read(after, app.scimUrl)).toEqual(before);
+      expect(before[0].emails).toEqual([
+        { value: 'rich@contoso.com', type: 'work', primary: true },
+        { value: 'Rich@Home.example', type: 'home', display: 'Home' },
+      ]);
+      await app.close();
+    } finally {
+      await database.drop();
+    }
+  });
+});
