@@ -11,8 +11,8 @@ import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-error
 
 const isScim = (url: string) => /^\/scim(\/|\?|$)/i.test(url);
 
-/** JSON media types read as request bodies: plain JSON, SCIM's own and any other `+json`, with or without parameters. */
-const JSON_TYPES = ['application/json', 'application/scim+json', /^application\/[\w.-]+\+json\s*(;.*)?$/i];
+/** JSON media types read as request bodies: plain JSON, and SCIM's own or any other `+json`, with or without parameters. */
+const JSON_TYPES = ['application/json', /^application\/[\w.-]+\+json\s*(;.*)?$/i];
 
 /** SCIM paths answer every error in SCIM's format; other paths keep Nest's. */
 @Catch()

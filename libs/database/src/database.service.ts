@@ -1,7 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver.js';
-import { MysqlUnitOfWork, sendBatch, SqliteUnitOfWork, type MysqlConnection, type Row, type Statement, type UnitOfWork } from './unit-of-work.js';
+import {
+  COMMIT,
+  MysqlUnitOfWork,
+  ROLLBACK,
+  sendBatch,
+  SqliteUnitOfWork,
+  START_READ_ONLY,
+  type MysqlConnection,
+  type Row,
+  type Statement,
+  type UnitOfWork,
+} from './unit-of-work.js';
 
 interface PooledConnection extends MysqlConnection {
   release(): void;
@@ -24,14 +35,8 @@ export class Database {
   }
 
   /** Runs `work` in a transaction; a MySQL deadlock or lock timeout is retried twice before it surfaces. */
-  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.serial(() => this.dataSource.transaction(work));
-      } catch (error) {
-        if (attempt >= 3 || !isTransient(error)) throw error;
-      }
-    }
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.retried(() => this.serial(() => this.dataSource.transaction(work)));
   }
 
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -43,7 +48,7 @@ export class Database {
    * use it to spend one or two round trips on the database instead of one per statement. Retried on
    * a MySQL deadlock or lock timeout like `transaction`.
    */
-  async unitOfWork<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+  unitOfWork<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
     if (this.kind === 'sqlite') {
       return this.serial(() =>
         this.dataSource.transaction(async (manager) => {
@@ -54,24 +59,20 @@ export class Database {
         }),
       );
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.withConnection(async (connection, discard) => {
-          const unit = new MysqlUnitOfWork(connection);
-          try {
-            const result = await work(unit);
-            await unit.commit();
-            return result;
-          } catch (error) {
-            // A connection whose transaction could not be ended must not go back to the pool.
-            await unit.rollback().catch(discard);
-            throw error;
-          }
-        });
-      } catch (error) {
-        if (attempt >= 3 || !isTransient(error)) throw error;
-      }
-    }
+    return this.retried(() =>
+      this.withConnection(async (connection, discard) => {
+        const unit = new MysqlUnitOfWork(connection);
+        try {
+          const result = await work(unit);
+          await unit.commit();
+          return result;
+        } catch (error) {
+          // A connection whose transaction could not be ended must not go back to the pool.
+          await unit.rollback().catch(discard);
+          throw error;
+        }
+      }),
+    );
   }
 
   /**
@@ -79,21 +80,14 @@ export class Database {
    * the data and, on MySQL, make a single round trip.
    */
   async select(...statements: Statement[]): Promise<Row[][]> {
-    if (this.kind === 'sqlite') {
-      return this.serial(async () => {
-        const results: Row[][] = [];
-        for (const s of statements) results.push(await this.dataSource.manager.query(s.sql, [...s.params]));
-        return results;
-      });
-    }
+    if (this.kind === 'sqlite') return this.serial(() => new SqliteUnitOfWork(this.dataSource.manager).run(...statements));
     return this.withConnection(async (connection, discard) => {
       if (statements.length === 1) return (await sendBatch(connection, statements)) as Row[][];
       try {
-        const results = await sendBatch(connection, [{ sql: 'START TRANSACTION READ ONLY', params: [] }, ...statements, { sql: 'COMMIT', params: [] }]);
-        return results.slice(1, -1) as Row[][];
+        return (await sendBatch(connection, [START_READ_ONLY, ...statements, COMMIT])).slice(1, -1) as Row[][];
       } catch (error) {
         // A statement failed inside the read-only transaction: end it before the connection is reused.
-        await sendBatch(connection, [{ sql: 'ROLLBACK', params: [] }]).catch(discard);
+        await sendBatch(connection, [ROLLBACK]).catch(discard);
         throw error;
       }
     });
@@ -114,13 +108,7 @@ export class Database {
     });
   }
 
-  /** One multi-row INSERT of entities, every column bound as a parameter (generated ids left out). */
-  async insertRows<T extends ObjectLiteral>(manager: EntityManager, target: EntityTarget<T>, rows: Partial<T>[]): Promise<void> {
-    const statement = this.insertStatement(target, rows);
-    if (statement) await manager.query(statement.sql, [...statement.params]);
-  }
-
-  /** The INSERT of `insertRows`; null when there are no rows. */
+  /** One multi-row INSERT of entities, every column bound as a parameter (generated ids left out); null when there are no rows. */
   insertStatement<T extends ObjectLiteral>(target: EntityTarget<T>, rows: Partial<T>[]): Statement | null {
     if (rows.length === 0) return null;
     const meta = this.metadata(target);
@@ -150,10 +138,6 @@ export class Database {
     return { sql: `UPDATE ${meta.tableName} SET ${set} WHERE ${part(where, ' AND ')}`, params };
   }
 
-  tableName(target: EntityTarget<ObjectLiteral>): string {
-    return this.metadata(target).tableName;
-  }
-
   private readonly metadataCache = new Map<EntityTarget<ObjectLiteral>, EntityMetadata>();
 
   private metadata(target: EntityTarget<ObjectLiteral>): EntityMetadata {
@@ -168,6 +152,17 @@ export class Database {
   /** A date as the driver binds it in raw conditions: better-sqlite3 stores UTC text, mysql2 binds Date. */
   dateParam(date: Date): unknown {
     return this.kind === 'sqlite' ? date.toISOString().replace('T', ' ').replace('Z', '') : date;
+  }
+
+  /** Runs `attempt` again, twice at most, when MySQL reports a deadlock or a lock wait timeout. */
+  private async retried<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (n >= 3 || !isTransient(error)) throw error;
+      }
+    }
   }
 
   /**

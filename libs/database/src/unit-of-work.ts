@@ -39,8 +39,11 @@ export function sendBatch(connection: MysqlConnection, statements: readonly Stat
   );
 }
 
-const START: Statement = { sql: 'START TRANSACTION', params: [] };
-const COMMIT: Statement = { sql: 'COMMIT', params: [] };
+const bare = (sql: string): Statement => ({ sql, params: [] });
+const START = bare('START TRANSACTION');
+export const START_READ_ONLY = bare('START TRANSACTION READ ONLY');
+export const COMMIT = bare('COMMIT');
+export const ROLLBACK = bare('ROLLBACK');
 
 /** MySQL: the transaction starts with the first send and ends with the last. */
 export class MysqlUnitOfWork implements UnitOfWork {
@@ -69,7 +72,7 @@ export class MysqlUnitOfWork implements UnitOfWork {
     this.pending = [];
     if (!this.started) return;
     this.started = false;
-    await sendBatch(this.connection, [{ sql: 'ROLLBACK', params: [] }]);
+    await sendBatch(this.connection, [ROLLBACK]);
   }
 
   private send(statements: Statement[]): Promise<unknown[]> {

@@ -35,7 +35,8 @@ export class EventLog {
   constructor(private readonly db: Database) {}
 
   async record(manager: EntityManager, tenantId: string, draft: EventDraft, status = 200): Promise<void> {
-    await this.db.insertRows(manager, ProvisioningEventEntity, [toRow(tenantId, draft, draft.status ?? status, null)]);
+    const { sql, params } = this.statement(tenantId, draft, status);
+    await manager.query(sql, [...params]);
   }
 
   /** The INSERT that records a successful write, for a unit of work to queue with the write. */

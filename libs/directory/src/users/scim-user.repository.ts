@@ -3,7 +3,8 @@ import { Database, isUniqueViolation, type Row, type Statement, type UnitOfWork 
 import { ScimError, type Filter, type AttrPath, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from './scim-user.entity.js';
 import { ScimUserEmailEntity, ScimUserPhoneNumberEntity, type MultiValuedRow } from './multi-valued-row.entity.js';
-import { multiValuedRows, type ChildValues, type StoredUser, type UserData } from './user-mapper.js';
+import { childRow, multiValuedRows, type ChildValues, type StoredUser, type UserData } from './user-mapper.js';
+import { CHILD_ATTRIBUTES, type ChildAttribute } from './user-attributes.js';
 import { compileFilter, positional, sortColumn } from '../sql/filter-compiler.js';
 import { page } from '../sql/paging.js';
 import { USER_FILTER } from './user-filter.js';
@@ -18,10 +19,8 @@ export interface UserListQuery {
   sortOrder: SortOrder;
 }
 
-const CHILDREN = [
-  ['emails', ScimUserEmailEntity],
-  ['phoneNumbers', ScimUserPhoneNumberEntity],
-] as const;
+const CHILD_ENTITIES = { emails: ScimUserEmailEntity, phoneNumbers: ScimUserPhoneNumberEntity } as const;
+const CHILDREN = Object.keys(CHILD_ENTITIES) as ChildAttribute[];
 
 /** A row of `groupsOf`: a group of a user. */
 interface GroupRow {
@@ -85,8 +84,8 @@ export class ScimUserRepository {
         const user = Object.assign(new ScimUserEntity(), { ...data.fields, id, tenantId, version: 1, createdAt: now, updatedAt: now });
         unit.queue(this.db.insertStatement(ScimUserEntity, [user])!);
         const stored: StoredUser = { user, emails: [], phoneNumbers: [], groups: [] };
-        for (const [attribute, entity] of CHILDREN) {
-          stored[attribute] = this.insertChildren(unit, entity, tenantId, id, data[attribute]);
+        for (const attribute of CHILDREN) {
+          stored[attribute] = this.insertChildren(unit, attribute, tenantId, id, data[attribute]);
         }
         unit.queue(this.events.statement(tenantId, { ...event, resourceId: id }, 201));
         return stored;
@@ -129,8 +128,8 @@ export class ScimUserRepository {
         unit.queue(this.db.updateStatement(ScimUserEntity, changes, { tenantId, id })!);
         const updated = Object.assign(new ScimUserEntity(), user, changes);
         const stored: StoredUser = { user: updated, emails: current.emails, phoneNumbers: current.phoneNumbers, groups: current.groups };
-        for (const [attribute, entity] of CHILDREN) {
-          stored[attribute] = this.replaceChildren(unit, entity, tenantId, id, current[attribute], data[attribute]);
+        for (const attribute of CHILDREN) {
+          stored[attribute] = this.replaceChildren(unit, attribute, tenantId, id, current[attribute], data[attribute]);
         }
         unit.queue(this.events.statement(tenantId, { ...event, resourceId: id, changed: result.changed }));
         return stored;
@@ -145,7 +144,7 @@ export class ScimUserRepository {
     return this.db.transaction(async (manager) => {
       const user = await manager.findOneBy(ScimUserEntity, { tenantId, id });
       if (!user) return false;
-      for (const [, entity] of CHILDREN) await manager.delete(entity, { userId: id });
+      for (const attribute of CHILDREN) await manager.delete(CHILD_ENTITIES[attribute], { userId: id });
       await removeMemberEverywhere(manager, tenantId, id);
       await manager.delete(ScimUserEntity, { tenantId, id });
       await this.events.record(manager, tenantId, { ...event, resourceId: id }, 204);
@@ -153,17 +152,9 @@ export class ScimUserRepository {
     });
   }
 
-  private insertChildren(
-    unit: UnitOfWork,
-    entity: typeof ScimUserEmailEntity,
-    tenantId: string,
-    userId: string,
-    values: ChildValues[],
-  ): MultiValuedRow[] {
-    const rows = values.map((v, position) =>
-      Object.assign(new entity(), { ...v, userId, tenantId, position, valueKey: v.value.toLowerCase() }),
-    );
-    const insert = this.db.insertStatement(entity, rows);
+  private insertChildren(unit: UnitOfWork, attribute: ChildAttribute, tenantId: string, userId: string, values: ChildValues[]): MultiValuedRow[] {
+    const rows = values.map((v, position) => childRow(v, userId, tenantId, position));
+    const insert = this.db.insertStatement(CHILD_ENTITIES[attribute], rows);
     if (insert) unit.queue(insert);
     return rows;
   }
@@ -175,22 +166,22 @@ export class ScimUserRepository {
    */
   private replaceChildren(
     unit: UnitOfWork,
-    entity: typeof ScimUserEmailEntity,
+    attribute: ChildAttribute,
     tenantId: string,
     userId: string,
     rows: MultiValuedRow[],
     values: ChildValues[],
   ): MultiValuedRow[] {
     if (rows.length !== values.length) {
-      unit.queue({ sql: `DELETE FROM ${this.db.tableName(entity)} WHERE user_id = ?`, params: [userId] });
-      return this.insertChildren(unit, entity, tenantId, userId, values);
+      unit.queue({ sql: `DELETE FROM ${CHILD_ATTRIBUTES[attribute].table} WHERE user_id = ?`, params: [userId] });
+      return this.insertChildren(unit, attribute, tenantId, userId, values);
     }
     return rows.map((row, position) => {
       const v = values[position];
       if (row.value === v.value && row.type === v.type && row.primary === v.primary && row.display === v.display) return row;
-      const changed = Object.assign(new entity(), { ...v, userId, tenantId, position, valueKey: v.value.toLowerCase() });
+      const changed = childRow(v, userId, tenantId, position);
       const { value, valueKey, type, primary, display } = changed;
-      unit.queue(this.db.updateStatement(entity, { value, valueKey, type, primary, display }, { userId, position })!);
+      unit.queue(this.db.updateStatement(CHILD_ENTITIES[attribute], { value, valueKey, type, primary, display }, { userId, position })!);
       return changed;
     });
   }

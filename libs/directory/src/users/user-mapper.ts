@@ -103,20 +103,17 @@ export function multiValuedJson(values: ChildValues[]): string {
   return JSON.stringify(values.map(({ value, type, primary, display }) => ({ value, type, primary, display })));
 }
 
+/** A child row of a user: the element at `position` of one of its multi-valued attributes. */
+export function childRow(values: ChildValues, userId: string, tenantId: string, position: number): MultiValuedRow {
+  const { value, type, primary, display } = values;
+  return { userId, tenantId, position, value, valueKey: value.toLowerCase(), type, primary, display };
+}
+
 /** The child rows of a user, from the JSON copy in its row. */
 export function multiValuedRows(user: ScimUserEntity, attribute: ChildAttribute): MultiValuedRow[] {
   const json = user[CHILD_ATTRIBUTES[attribute].json];
   const values = json ? (JSON.parse(json) as ChildValues[]) : [];
-  return values.map(({ value, type, primary, display }, position) => ({
-    userId: user.id,
-    tenantId: user.tenantId,
-    position,
-    value,
-    valueKey: value.toLowerCase(),
-    type,
-    primary,
-    display,
-  }));
+  return values.map((v, position) => childRow(v, user.id, user.tenantId, position));
 }
 
 function childResource(rows: MultiValuedRow[]): Json[] | undefined {
