@@ -6,7 +6,6 @@ import { entraUser, scimClient } from './support/scim-client.js';
 import {
   authorizationPath,
   authorizeAsAdmin,
-  csrfOf,
   ENTRA_REDIRECT,
   follow,
   startAuthorization,

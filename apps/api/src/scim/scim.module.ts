@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { DirectoryModule } from '@app/directory';
 import { IdentityModule } from '@app/identity';

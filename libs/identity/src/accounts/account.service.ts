@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '@app/config';
@@ -7,10 +7,10 @@ import { IdentityError } from '../identity.error.js';
 import type { InTransaction } from '../transaction-hook.js';
 import { AccountEntity } from './account.entity.js';
 import { LoginThrottleEntity } from './login-throttle.entity.js';
+import { accountEmail, newAccount } from './new-account.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hasher.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
-const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 const IP_WINDOW_MS = 15 * 60_000;
 const IP_MAX_DELAY_MS = 15 * 60_000;
 
@@ -35,26 +35,10 @@ export class AccountService {
    * taken e-mail rolls both back.
    */
   async createTenantAdmin(tenantId: string, email: string, password: string, audit?: InTransaction<AccountEntity>): Promise<AccountEntity> {
-    const trimmed = email.trim();
-    if (!EMAIL_PATTERN.test(trimmed)) throw new IdentityError('invalid', 'The e-mail address is not valid');
+    const trimmed = accountEmail(email);
     if (password.length < MIN_PASSWORD_LENGTH) throw new IdentityError('invalid', `The password must have at least ${MIN_PASSWORD_LENGTH} characters`);
     if (password.length > 1024) throw new IdentityError('invalid', 'The password must have at most 1024 characters');
-    const now = new Date();
-    const account = Object.assign(new AccountEntity(), {
-      id: randomUUID(),
-      tenantId,
-      realm: tenantId,
-      email: trimmed,
-      emailKey: trimmed.toLowerCase(),
-      passwordHash: await hashPassword(password),
-      role: 'admin',
-      disabled: false,
-      failedLogins: 0,
-      lockedUntil: null,
-      lastLoginAt: null,
-      createdAt: now,
-      updatedAt: now,
-    } satisfies AccountEntity);
+    const account = newAccount({ tenantId, realm: tenantId, email: trimmed, passwordHash: await hashPassword(password), role: 'admin' });
     try {
       await this.db.transaction(async (m) => {
         await audit?.(m, account);

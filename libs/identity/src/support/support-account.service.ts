@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Database, isUniqueViolation } from '@app/database';
 import { AccountEntity, SUPPORT_REALM, type AccountRole } from '../accounts/account.entity.js';
 import { IdentityError } from '../identity.error.js';
+import { accountEmail, newAccount } from '../accounts/new-account.js';
 import { insertSupportToken, type IssuedSupportToken } from './support-token.service.js';
 
 export const SUPPORT_ROLES: readonly AccountRole[] = ['viewer', 'operator', 'admin'];
-const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 /**
  * Support accounts authenticate with personal access tokens only. Their password hash is a value no
  * password verifies against (it is not in the hasher's `scrypt$…` format).
@@ -30,25 +29,9 @@ export class SupportAccountService {
     role: AccountRole,
     options: { tokenName?: string; expiresInDays?: number; createdBy?: string } = {},
   ): Promise<{ account: AccountEntity; token: IssuedSupportToken }> {
-    const trimmed = email.trim();
-    if (!EMAIL_PATTERN.test(trimmed)) throw new IdentityError('invalid', 'The e-mail address is not valid');
+    const trimmed = accountEmail(email);
     if (!SUPPORT_ROLES.includes(role)) throw new IdentityError('invalid', `The role must be one of ${SUPPORT_ROLES.join(', ')}`);
-    const now = new Date();
-    const account = Object.assign(new AccountEntity(), {
-      id: randomUUID(),
-      tenantId: null,
-      realm: SUPPORT_REALM,
-      email: trimmed,
-      emailKey: trimmed.toLowerCase(),
-      passwordHash: NO_PASSWORD,
-      role,
-      disabled: false,
-      failedLogins: 0,
-      lockedUntil: null,
-      lastLoginAt: null,
-      createdAt: now,
-      updatedAt: now,
-    } satisfies AccountEntity);
+    const account = newAccount({ tenantId: null, realm: SUPPORT_REALM, email: trimmed, passwordHash: NO_PASSWORD, role });
     try {
       const token = await this.db.transaction(async (m) => {
         await m.insert(AccountEntity, account);
