@@ -13,6 +13,7 @@ import {
   type Statement,
   type UnitOfWork,
 } from './unit-of-work.js';
+import { classifyDriverError } from './driver-errors.js';
 
 interface PooledConnection extends MysqlConnection {
   release(): void;
@@ -160,7 +161,7 @@ export class Database {
       try {
         return await attempt();
       } catch (error) {
-        if (n >= 3 || !isTransient(error)) throw error;
+        if (n >= 3 || classifyDriverError(error) !== 'retry') throw error;
       }
     }
   }
@@ -195,14 +196,5 @@ export class Database {
 
 /** True when the error is a unique-constraint violation on either database. */
 export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
-  const code = e?.driverError?.code ?? e?.code;
-  const errno = e?.driverError?.errno ?? e?.errno;
-  return code === 'ER_DUP_ENTRY' || errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
-function isTransient(error: unknown): boolean {
-  const e = error as { errno?: number; driverError?: { errno?: number } };
-  const errno = e?.driverError?.errno ?? e?.errno;
-  return errno === 1213 || errno === 1205;
+  return classifyDriverError(error) === 'conflict';
 }

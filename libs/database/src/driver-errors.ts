@@ -1,0 +1,138 @@
+/**
+ * The one place that says what a database error means to the service. Every door (SCIM, OAuth,
+ * login pages, admin API, health) asks here instead of reading driver codes itself.
+ *
+ * - `retry`: the engine aborted the work and asks for it again (deadlock victim, lock wait timeout,
+ *   Galera certification failure, busy SQLite file). Safe to run the whole transaction once more.
+ * - `unavailable`: the database cannot be reached or cannot serve now (refused, lost, timed out,
+ *   shutting down, node not ready, pool exhausted). The client should come back later: 503.
+ * - `conflict`: a uniqueness constraint refused the write.
+ * - `null`: anything else (a bug or bad input that reached the database).
+ */
+export type DriverErrorKind = 'retry' | 'unavailable' | 'conflict';
+
+interface DriverErrorShape {
+  code?: unknown;
+  errno?: unknown;
+  message?: unknown;
+  fatal?: unknown;
+  driverError?: DriverErrorShape;
+  cause?: unknown;
+}
+
+/** MySQL/MariaDB server errors the engine asks the client to retry. */
+const RETRY_ERRNOS = new Set([
+  1213, // ER_LOCK_DEADLOCK (also Galera's certification failure / brute-force abort)
+  1205, // ER_LOCK_WAIT_TIMEOUT
+]);
+
+/** MySQL/MariaDB server errors that mean "this server cannot serve now". */
+const UNAVAILABLE_ERRNOS = new Set([
+  1040, // ER_CON_COUNT_ERROR: too many connections
+  1047, // ER_UNKNOWN_COM_ERROR: Galera "WSREP has not yet prepared node for application use"
+  1053, // ER_SERVER_SHUTDOWN
+  1077, // ER_NORMAL_SHUTDOWN
+  1152, // ER_ABORTING_CONNECTION
+  1203, // ER_TOO_MANY_USER_CONNECTIONS
+  1290, // ER_OPTION_PREVENTS_STATEMENT (read-only node, --read-only after a failover)
+  1836, // ER_READ_ONLY_MODE
+  1927, // ER_CONNECTION_KILLED
+  1969, // ER_STATEMENT_TIMEOUT (max_statement_time)
+  2002, // CR_CONNECTION_ERROR
+  2003, // CR_CONN_HOST_ERROR
+  2006, // CR_SERVER_GONE_ERROR
+  2013, // CR_SERVER_LOST
+  3024, // ER_QUERY_TIMEOUT (MySQL max_execution_time)
+  4031, // ER_CLIENT_INTERACTION_TIMEOUT
+]);
+
+/** Node socket and mysql2 client codes of a connection that failed or went away. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'ER_QUERY_INTERRUPTED',
+  // SQLite: the file cannot be read or written now.
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+  'SQLITE_PROTOCOL',
+]);
+
+const RETRY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+/** mysql2 pool and client messages that carry no code. */
+const UNAVAILABLE_MESSAGES = [
+  /^Pool is closed/i,
+  /^Queue limit reached/i,
+  /^Can't add new command when connection is in closed state/i,
+  /Connection lost/i,
+  /^connect ETIMEDOUT/i,
+  /^Query inactivity timeout/i,
+  /^Timeout acquiring a connection/i,
+  /Driver not Connected|Connection is not established|DataSource is not initialized/i,
+];
+
+/** The error, the driver's error inside a TypeORM one, and any cause, innermost last. */
+function chain(error: unknown): DriverErrorShape[] {
+  const out: DriverErrorShape[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const e = current as DriverErrorShape;
+    out.push(e);
+    current = e.driverError ?? e.cause;
+  }
+  return out;
+}
+
+/** What a database error means; null when it is none of the kinds above. */
+export function classifyDriverError(error: unknown): DriverErrorKind | null {
+  if (error instanceof DatabaseUnavailableError) return 'unavailable';
+  for (const e of chain(error)) {
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    const errno = typeof e.errno === 'number' ? e.errno : undefined;
+    if (code === 'ER_DUP_ENTRY' || errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'conflict';
+    if ((errno !== undefined && RETRY_ERRNOS.has(errno)) || (code && RETRY_CODES.has(code))) return 'retry';
+    if ((errno !== undefined && UNAVAILABLE_ERRNOS.has(errno)) || (code && UNAVAILABLE_CODES.has(code))) return 'unavailable';
+    if (code?.startsWith('SQLITE_IOERR')) return 'unavailable';
+    if (e.fatal === true) return 'unavailable';
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return 'unavailable';
+  }
+  return null;
+}
+
+/** True when the request should be answered "come back later" (503 with Retry-After). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const kind = classifyDriverError(error);
+  // A retryable abort that is still failing after the retries is, to the client, a busy database.
+  return kind === 'unavailable' || kind === 'retry';
+}
+
+/** Seconds a client is asked to wait before it tries again while the database is unavailable. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Thrown where the service itself decides that the database cannot serve (a bounded wait for a
+ * connection ran out, a circuit is open). The doors answer it like a driver's `unavailable`.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(
+    message = 'The database is unavailable',
+    readonly retryAfterSeconds = UNAVAILABLE_RETRY_AFTER_SECONDS,
+  ) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
