@@ -4,6 +4,7 @@ import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '@app/config';
+import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem, UnreadableBodyException } from './body-errors.js';
@@ -23,6 +24,13 @@ class AppErrorsFilter extends BaseExceptionFilter {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (isScim(req.url)) return sendScimError(reply, toScimError(exception, this.logger), req);
+    if (isDatabaseUnavailable(exception)) {
+      const seconds = exception instanceof DatabaseUnavailableError ? exception.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS;
+      return void reply
+        .code(503)
+        .header('Retry-After', String(seconds))
+        .send({ statusCode: 503, message: 'The service is temporarily unavailable: its database does not answer. Try again shortly', error: 'Service Unavailable' });
+    }
     const problem = bodyProblem(exception);
     if (problem) return void reply.code(problem.status).send({ statusCode: problem.status, message: problem.message, error: reasonPhrase(problem.status) });
     super.catch(exception, host);

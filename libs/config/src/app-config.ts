@@ -31,6 +31,48 @@ export class AppConfig {
   })
   DATABASE_URL: string = 'sqlite:./data/atea.sqlite';
 
+  /** Connections each instance keeps to MySQL (the pool's size). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DATABASE_POOL_SIZE: number = 20;
+
+  /** How long opening a MySQL connection may take before the request is answered 503. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  DATABASE_CONNECT_TIMEOUT_MS: number = 5000;
+
+  /** How long a request waits for a free pooled connection before it is answered 503. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  DATABASE_ACQUIRE_TIMEOUT_MS: number = 5000;
+
+  /**
+   * How long one MySQL statement may take; past it the connection is dropped and the request is
+   * answered 503 (a stalled server or network must not hold requests forever).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_QUERY_TIMEOUT_MS: number = 15_000;
+
+  /**
+   * When the connection is lost while a write's COMMIT is under way, its outcome is unknown: the
+   * service waits this long for the database to answer whether it was committed, and reports the
+   * write's real outcome; past it, 503 (Entra's retry matches before it creates, so it is harmless).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(55_000)
+  DATABASE_IN_DOUBT_WAIT_MS: number = 20_000;
+
   /** Apply pending migrations when the service starts. */
   @Transform(emptyToUndefined)
   @IsIn(['true', 'false'])

@@ -5,12 +5,19 @@ import { MIGRATIONS } from './migrations/index.js';
 
 type Entities = MixedList<Function | string | EntitySchema>;
 
+/** MySQL pool settings (DATABASE_POOL_SIZE, DATABASE_CONNECT_TIMEOUT_MS). */
+export interface PoolOptions {
+  size?: number;
+  connectTimeoutMs?: number;
+}
+
 /**
  * DataSource options from a DATABASE_URL: `sqlite:<path>` (relative to the working directory) or
  * `mysql://user:pass@host:port/db`. The schema comes from migrations only; `synchronize` stays off.
  */
-export function dataSourceOptions(databaseUrl: string, entities: Entities): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string, entities: Entities, pool: PoolOptions = {}): DataSourceOptions {
   if (databaseUrl.startsWith('mysql:')) {
+    const size = pool.size ?? 20;
     return {
       type: 'mysql',
       url: databaseUrl,
@@ -24,8 +31,10 @@ export function dataSourceOptions(databaseUrl: string, entities: Entities): Data
       // Database.unitOfWork/select send a unit's statements as one multi-statement query (one round
       // trip). Every statement is built in code with `?` parameters; no input ever becomes SQL text.
       multipleStatements: true,
-      poolSize: 20,
-      extra: { connectionLimit: 20, maxIdle: 20, enableKeepAlive: true },
+      poolSize: size,
+      connectTimeout: pool.connectTimeoutMs ?? 5000,
+      // Waits for a free connection are bounded by Database (DATABASE_ACQUIRE_TIMEOUT_MS), not by a queue length.
+      extra: { connectionLimit: size, maxIdle: size, enableKeepAlive: true },
     };
   }
   const file = databaseUrl.slice('sqlite:'.length);

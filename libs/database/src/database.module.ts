@@ -16,7 +16,10 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
-            ...dataSourceOptions(config.DATABASE_URL, options.entities),
+            ...dataSourceOptions(config.DATABASE_URL, options.entities, {
+              size: config.DATABASE_POOL_SIZE,
+              connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+            }),
             migrationsRun: options.migrate ?? config.migrateOnStart,
             // Failed queries are not logged here: their parameters may carry personal data or secrets.
             logging: options.quiet ? false : ['migration'],

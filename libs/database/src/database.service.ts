@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { DataSource, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
+import { AppConfig } from '@app/config';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver.js';
 import {
   COMMIT,
@@ -13,11 +14,20 @@ import {
   type Statement,
   type UnitOfWork,
 } from './unit-of-work.js';
-import { classifyDriverError } from './driver-errors.js';
+import { classifyDriverError, DatabaseUnavailableError, describeDriverError } from './driver-errors.js';
 
 interface PooledConnection extends MysqlConnection {
+  readonly threadId: number;
+  readonly config?: { host?: string; port?: number };
   release(): void;
   destroy(): void;
+}
+
+/** The bounds of every wait on MySQL (see AppConfig's DATABASE_* variables). */
+interface Bounds {
+  acquireTimeoutMs: number;
+  queryTimeoutMs: number;
+  inDoubtWaitMs: number;
 }
 
 /**
@@ -29,19 +39,60 @@ interface PooledConnection extends MysqlConnection {
 @Injectable()
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly logger = new Logger('Database');
+  private readonly bounds: Bounds;
   readonly kind: 'sqlite' | 'mysql';
+  /** Since when the database has failed to serve, and how many operations failed since; null while it serves. */
+  private outage: { since: number; failures: number } | null = null;
 
-  constructor(readonly dataSource: DataSource) {
+  constructor(
+    readonly dataSource: DataSource,
+    @Optional() config?: AppConfig,
+  ) {
     this.kind = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
+    this.bounds = {
+      acquireTimeoutMs: config?.DATABASE_ACQUIRE_TIMEOUT_MS ?? 5000,
+      queryTimeoutMs: config?.DATABASE_QUERY_TIMEOUT_MS ?? 15_000,
+      inDoubtWaitMs: config?.DATABASE_IN_DOUBT_WAIT_MS ?? 20_000,
+    };
   }
 
   /** Runs `work` in a transaction; a MySQL deadlock or lock timeout is retried twice before it surfaces. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.retried(() => this.serial(() => this.dataSource.transaction(work)));
+    if (this.kind === 'sqlite') return this.watched(() => this.retried(() => this.serial(() => this.dataSource.transaction(work))));
+    return this.watched(() =>
+      this.retried(() =>
+        this.withRunner(async (runner) => {
+          await runner.startTransaction();
+          try {
+            const result = await work(runner.manager);
+            await runner.commitTransaction();
+            return result;
+          } catch (error) {
+            if (runner.isTransactionActive && classifyDriverError(error) !== 'unavailable') await runner.rollbackTransaction();
+            throw error;
+          }
+        }),
+      ),
+    );
   }
 
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.serial(() => work(this.dataSource.manager));
+    if (this.kind === 'sqlite') return this.watched(() => this.serial(() => work(this.dataSource.manager)));
+    return this.watched(() => this.withRunner((runner) => work(runner.manager)));
+  }
+
+  /**
+   * Whether the database answers now, within `timeoutMs` (readiness). Never throws.
+   */
+  async ping(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([this.read((m) => m.query('SELECT 1')).then(() => true, () => false), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -51,29 +102,84 @@ export class Database {
    */
   unitOfWork<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
     if (this.kind === 'sqlite') {
-      return this.serial(() =>
-        this.dataSource.transaction(async (manager) => {
-          const unit = new SqliteUnitOfWork(manager);
-          const result = await work(unit);
-          await unit.flush();
-          return result;
-        }),
+      return this.watched(() =>
+        this.serial(() =>
+          this.dataSource.transaction(async (manager) => {
+            const unit = new SqliteUnitOfWork(manager);
+            const result = await work(unit);
+            await unit.flush();
+            return result;
+          }),
+        ),
       );
     }
-    return this.retried(() =>
-      this.withConnection(async (connection, discard) => {
-        const unit = new MysqlUnitOfWork(connection);
-        try {
-          const result = await work(unit);
-          await unit.commit();
-          return result;
-        } catch (error) {
-          // A connection whose transaction could not be ended must not go back to the pool.
-          await unit.rollback().catch(discard);
-          throw error;
-        }
-      }),
+    return this.watched(() =>
+      this.retried(() =>
+        this.withConnection(async (connection, discard) => {
+          const unit = new MysqlUnitOfWork(connection, this.bounds.queryTimeoutMs);
+          let result: T;
+          try {
+            result = await work(unit);
+          } catch (error) {
+            // A connection whose transaction could not be ended must not go back to the pool.
+            await unit.rollback().catch(discard);
+            throw error;
+          }
+          const committing = Date.now();
+          try {
+            await unit.commit();
+            return result;
+          } catch (error) {
+            if (classifyDriverError(error) !== 'unavailable') {
+              await unit.rollback().catch(discard);
+              throw error;
+            }
+            // The connection went while the COMMIT was under way: the writes may or may not be in.
+            discard();
+            if (await this.committed(connection, committing, unit.commitMarker)) return result;
+            throw error;
+          }
+        }),
+      ),
     );
+  }
+
+  /**
+   * Whether a unit of work whose connection was lost during its COMMIT was committed: ends the old
+   * connection's session on the server (so that nothing it still held can commit later), then asks
+   * the unit's marker. Waits up to DATABASE_IN_DOUBT_WAIT_MS for the database to answer; a unit
+   * without a marker, or a database that does not answer in time, is an unavailable database.
+   */
+  private async committed(lost: PooledConnection, since: number, marker: Statement | undefined): Promise<boolean> {
+    if (!marker) throw new DatabaseUnavailableError('The database connection was lost during a commit');
+    const deadline = Date.now() + this.bounds.inDoubtWaitMs;
+    const timeout = this.bounds.queryTimeoutMs;
+    for (;;) {
+      try {
+        return await this.withConnection(async (connection) => {
+          // The lost session may still be alive on the server (a stalled network, a paused host):
+          // end it first, or its COMMIT could land after the answer below. Thread ids start again
+          // after a restart, so only a session of the same server that has not restarted is ended.
+          const [status] = (await sendBatch(connection, [{ sql: "SHOW GLOBAL STATUS LIKE 'Uptime'", params: [] }], timeout)) as Row[][];
+          const uptimeMs = Number(status[0]?.Value ?? 0) * 1000;
+          const sameServer = lost.config?.host === connection.config?.host && lost.config?.port === connection.config?.port;
+          if (sameServer && uptimeMs > Date.now() - since + 2000 && lost.threadId !== connection.threadId) {
+            await sendBatch(connection, [{ sql: `KILL CONNECTION ${Number(lost.threadId)}`, params: [] }], timeout).catch((error) => {
+              // 1094: no such thread (the session ended by itself).
+              if ((error as { errno?: number }).errno !== 1094) throw error;
+            });
+          }
+          const [rows] = (await sendBatch(connection, [marker], timeout)) as Row[][];
+          return rows.length > 0;
+        });
+      } catch (error) {
+        if (classifyDriverError(error) !== 'unavailable' || Date.now() >= deadline) {
+          this.logger.warn('The outcome of a write whose connection was lost during COMMIT is unknown; answered 503');
+          throw new DatabaseUnavailableError('The outcome of the write is unknown: the database did not answer in time');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   }
 
   /**
@@ -81,17 +187,20 @@ export class Database {
    * the data and, on MySQL, make a single round trip.
    */
   async select(...statements: Statement[]): Promise<Row[][]> {
-    if (this.kind === 'sqlite') return this.serial(() => new SqliteUnitOfWork(this.dataSource.manager).run(...statements));
-    return this.withConnection(async (connection, discard) => {
-      if (statements.length === 1) return (await sendBatch(connection, statements)) as Row[][];
-      try {
-        return (await sendBatch(connection, [START_READ_ONLY, ...statements, COMMIT])).slice(1, -1) as Row[][];
-      } catch (error) {
-        // A statement failed inside the read-only transaction: end it before the connection is reused.
-        await sendBatch(connection, [ROLLBACK]).catch(discard);
-        throw error;
-      }
-    });
+    if (this.kind === 'sqlite') return this.watched(() => this.serial(() => new SqliteUnitOfWork(this.dataSource.manager).run(...statements)));
+    const timeout = this.bounds.queryTimeoutMs;
+    return this.watched(() =>
+      this.withConnection(async (connection, discard) => {
+        if (statements.length === 1) return (await sendBatch(connection, statements, timeout)) as Row[][];
+        try {
+          return (await sendBatch(connection, [START_READ_ONLY, ...statements, COMMIT], timeout)).slice(1, -1) as Row[][];
+        } catch (error) {
+          // A statement failed inside the read-only transaction: end it before the connection is reused.
+          await sendBatch(connection, [ROLLBACK], timeout).catch(discard);
+          throw error;
+        }
+      }),
+    );
   }
 
   /**
@@ -171,18 +280,91 @@ export class Database {
    * connection failed or `work` discarded it (its state is unknown).
    */
   private async withConnection<T>(work: (connection: PooledConnection, discard: () => void) => Promise<T>): Promise<T> {
-    const connection = (await (this.dataSource.driver as MysqlDriver).obtainMasterConnection()) as PooledConnection;
+    const connection = await this.bounded(
+      (this.dataSource.driver as MysqlDriver).obtainMasterConnection() as Promise<PooledConnection>,
+      (late) => late.release(),
+    );
     let usable = true;
     try {
       return await work(connection, () => {
         usable = false;
       });
     } catch (error) {
-      if ((error as { fatal?: boolean })?.fatal) usable = false;
+      // A lost, timed-out or killed connection may still hold a statement: it never serves again.
+      if (classifyDriverError(error) === 'unavailable') usable = false;
       throw error;
     } finally {
       if (usable) connection.release();
       else connection.destroy();
+    }
+  }
+
+  /** A TypeORM query runner on a pooled connection, for `work`; the connection is dropped when it failed. */
+  private async withRunner<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await this.bounded(runner.connect() as Promise<unknown>, () => void runner.release());
+    } catch (error) {
+      await runner.release().catch(() => undefined);
+      throw error;
+    }
+    try {
+      return await work(runner);
+    } catch (error) {
+      if (classifyDriverError(error) === 'unavailable') (runner as unknown as { databaseConnection?: PooledConnection }).databaseConnection?.destroy();
+      throw error;
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Waits at most DATABASE_ACQUIRE_TIMEOUT_MS for a pooled connection; one that arrives later is
+   * handed to `late` (released). An exhausted pool is an unavailable database, not a hung request.
+   */
+  private bounded<C>(acquire: Promise<C>, late: (connection: C) => void): Promise<C> {
+    return new Promise<C>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new DatabaseUnavailableError('No database connection became free in time'));
+      }, this.bounds.acquireTimeoutMs);
+      acquire.then(
+        (connection) => {
+          clearTimeout(timer);
+          if (settled) late(connection);
+          else resolve(connection);
+        },
+        (error) => {
+          clearTimeout(timer);
+          if (!settled) reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Runs a database operation and keeps the operators informed of outages: one warning when the
+   * database stops serving and one line when it serves again (not one per failed request).
+   */
+  private async watched<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      const result = await operation();
+      if (this.outage) {
+        const { since, failures } = this.outage;
+        this.outage = null;
+        this.logger.log(`The database serves again after ${Math.round((Date.now() - since) / 1000)} s; ${failures} operations failed meanwhile`);
+      }
+      return result;
+    } catch (error) {
+      if (classifyDriverError(error) === 'unavailable') {
+        if (this.outage) this.outage.failures++;
+        else {
+          this.outage = { since: Date.now(), failures: 1 };
+          this.logger.warn(`The database does not serve: ${describeDriverError(error)}; requests are answered 503 until it does`);
+        }
+      }
+      throw error;
     }
   }
 

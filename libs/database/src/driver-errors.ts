@@ -113,6 +113,17 @@ export function classifyDriverError(error: unknown): DriverErrorKind | null {
   return null;
 }
 
+/**
+ * A database error for the service log: its code and number, never its message's values, the SQL
+ * or its parameters (they may carry personal data or secrets).
+ */
+export function describeDriverError(error: unknown): string {
+  if (error instanceof DatabaseUnavailableError) return error.message;
+  const inner = chain(error).find((e) => typeof e.code === 'string' || typeof e.errno === 'number') ?? {};
+  const code = typeof inner.code === 'string' ? inner.code : (error as Error)?.name ?? 'error';
+  return typeof inner.errno === 'number' ? `${code} (${inner.errno})` : code;
+}
+
 /** True when the request should be answered "come back later" (503 with Retry-After). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const kind = classifyDriverError(error);

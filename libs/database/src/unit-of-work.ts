@@ -19,19 +19,28 @@ export interface UnitOfWork {
   queue(statement: Statement): void;
   /** Sends the queued statements and then these; returns the rows of each of these. */
   run(...statements: Statement[]): Promise<Row[][]>;
+  /**
+   * Names a read that returns a row when, and only when, this unit's writes are committed. If the
+   * connection is lost during the COMMIT, the service asks it (on another connection) instead of
+   * reporting a write as failed that in fact succeeded.
+   */
+  markCommitWith(statement: Statement): void;
 }
 
 /** The part of a mysql2 connection the unit of work uses (callback API: no promise wrapper per query). */
 export interface MysqlConnection {
-  query(sql: string, values: unknown[], callback: (error: Error | null, result: unknown) => void): void;
+  query(options: { sql: string; values: unknown[]; timeout?: number }, callback: (error: Error | null, result: unknown) => void): void;
 }
 
-/** Runs statements as one multi-statement query; the result of each, in order. */
-export function sendBatch(connection: MysqlConnection, statements: readonly Statement[]): Promise<unknown[]> {
+/**
+ * Runs statements as one multi-statement query; the result of each, in order. Past `timeoutMs` the
+ * query fails with PROTOCOL_SEQUENCE_TIMEOUT (an unavailable database: the caller drops the connection).
+ */
+export function sendBatch(connection: MysqlConnection, statements: readonly Statement[], timeoutMs?: number): Promise<unknown[]> {
   const sql = statements.map((s) => s.sql).join(';\n');
-  const params = statements.flatMap((s) => s.params);
+  const values = statements.flatMap((s) => s.params);
   return new Promise((resolve, reject) =>
-    connection.query(sql, params, (error, result) => {
+    connection.query({ sql, values, timeout: timeoutMs }, (error, result) => {
       if (error) reject(error);
       // mysql2 answers a single statement with its result, several with an array of results.
       else resolve(statements.length === 1 ? [result] : (result as unknown[]));
@@ -49,11 +58,19 @@ export const ROLLBACK = bare('ROLLBACK');
 export class MysqlUnitOfWork implements UnitOfWork {
   private pending: Statement[] = [];
   private started = false;
+  commitMarker?: Statement;
 
-  constructor(private readonly connection: MysqlConnection) {}
+  constructor(
+    private readonly connection: MysqlConnection,
+    private readonly timeoutMs?: number,
+  ) {}
 
   queue(statement: Statement): void {
     this.pending.push(statement);
+  }
+
+  markCommitWith(statement: Statement): void {
+    this.commitMarker = statement;
   }
 
   async run(...statements: Statement[]): Promise<Row[][]> {
@@ -72,7 +89,7 @@ export class MysqlUnitOfWork implements UnitOfWork {
     this.pending = [];
     if (!this.started) return;
     this.started = false;
-    await sendBatch(this.connection, [ROLLBACK]);
+    await sendBatch(this.connection, [ROLLBACK], this.timeoutMs);
   }
 
   private send(statements: Statement[]): Promise<unknown[]> {
@@ -80,7 +97,7 @@ export class MysqlUnitOfWork implements UnitOfWork {
       statements.unshift(START);
       this.started = true;
     }
-    return sendBatch(this.connection, statements);
+    return sendBatch(this.connection, statements, this.timeoutMs);
   }
 }
 
@@ -96,6 +113,9 @@ export class SqliteUnitOfWork implements UnitOfWork {
   queue(statement: Statement): void {
     this.pending.push(statement);
   }
+
+  /** SQLite runs in-process: a COMMIT is never in doubt. */
+  markCommitWith(): void {}
 
   async run(...statements: Statement[]): Promise<Row[][]> {
     await this.flush();

@@ -22,9 +22,20 @@ export class ScimError extends Error {
     readonly status: number,
     readonly scimType: ScimType | undefined,
     readonly detail: string,
+    /** Seconds the client should wait before it tries again (the `Retry-After` of a 429 or 503). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'ScimError';
+  }
+
+  /** 503: the service cannot serve now (RFC 7644 §3.12); the client comes back after `retryAfterSeconds`. */
+  static unavailable(detail: string, retryAfterSeconds: number): ScimError {
+    return new ScimError(503, undefined, detail, retryAfterSeconds);
+  }
+  /** 429: the client sends faster than its limit allows. */
+  static rateLimited(detail: string, retryAfterSeconds: number): ScimError {
+    return new ScimError(429, undefined, detail, retryAfterSeconds);
   }
 
   static invalidFilter(detail: string): ScimError {

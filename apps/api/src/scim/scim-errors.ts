@@ -1,13 +1,21 @@
 import { HttpException, type Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { ScimError } from '@app/scim';
 import { bodyProblem } from '../body-errors.js';
+
+export const UNAVAILABLE_DETAIL = 'The service is temporarily unavailable: its database does not answer. Try again after the Retry-After delay';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 /** Turns anything thrown into a SCIM error body (and logs what is not the client's fault). */
 export function toScimError(error: unknown, logger: Logger): ScimError {
   if (error instanceof ScimError) return error;
+  if (isDatabaseUnavailable(error)) {
+    // Logged once per outage by the Database service, not once per request.
+    const seconds = error instanceof DatabaseUnavailableError ? error.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS;
+    return ScimError.unavailable(UNAVAILABLE_DETAIL, seconds);
+  }
   const body = bodyProblem(error);
   if (body) return body.status === 400 ? ScimError.invalidSyntax(body.message) : new ScimError(body.status, undefined, body.message);
   if (error instanceof HttpException) {
@@ -22,6 +30,7 @@ export function toScimError(error: unknown, logger: Logger): ScimError {
 }
 
 export function sendScimError(reply: FastifyReply, error: ScimError, req: FastifyRequest): void {
+  if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   if (error.status === 401) {
     reply.header('WWW-Authenticate', req.headers.authorization ? 'Bearer realm="scim", error="invalid_token"' : 'Bearer realm="scim"');
   }

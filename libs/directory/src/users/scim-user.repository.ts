@@ -88,6 +88,7 @@ export class ScimUserRepository {
           stored[attribute] = this.insertChildren(unit, attribute, tenantId, id, data[attribute]);
         }
         unit.queue(this.events.statement(tenantId, { ...event, resourceId: id }, 201));
+        unit.markCommitWith({ sql: 'SELECT 1 FROM scim_users WHERE tenant_id = ? AND id = ?', params: [tenantId, id] });
         return stored;
       });
     } catch (error) {
@@ -132,6 +133,8 @@ export class ScimUserRepository {
           stored[attribute] = this.replaceChildren(unit, attribute, tenantId, id, current[attribute], data[attribute]);
         }
         unit.queue(this.events.statement(tenantId, { ...event, resourceId: id, changed: result.changed }));
+        // Versions only grow, and each write is based on the one before under the row lock.
+        unit.markCommitWith({ sql: 'SELECT 1 FROM scim_users WHERE tenant_id = ? AND id = ? AND version >= ?', params: [tenantId, id, changes.version] });
         return stored;
       });
     } catch (error) {
