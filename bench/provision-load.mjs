@@ -950,7 +950,8 @@ async function startOurs(logFile, meta) {
     // --cpu-prof writes its file on a normal exit; make SIGTERM one.
     const nodeArgs = opt.profile ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(opt["results-dir"], `${STAMP}-ours-prof`),
         "--import", 'data:text/javascript,process.once("SIGTERM",()=>process.exit(0))'] : [];
-    const appEnv = {...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`};
+    // Capacity is measured with one tenant sending as fast as it can: its rate limit is lifted.
+    const appEnv = {...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SCIM_RATE_LIMIT_PER_SECOND: "100000", SCIM_RATE_LIMIT_BURST: "100000"};
     if (opt["count-sql"]) {
         const proxyUrl = new URL(dbUrl);
         proxyUrl.hostname = "127.0.0.1";

@@ -88,7 +88,10 @@ export async function startApp(dialect: Dialect, env: Record<string, string> = {
 export async function bootApp(databaseUrl: string, env: Record<string, string> = {}, options: BootOptions = {}): Promise<TestApp> {
   // MySQL requires key material; SQLite generates its own beside the database file.
   const keys = databaseUrl.startsWith('mysql:') ? testKeyMaterial() : {};
-  const probe = loadConfig({ DATABASE_URL: databaseUrl, ...keys, ...env, PORT: '0' });
+  // Tests send far faster than any client and fail authentication on purpose: the rate limits are
+  // lifted unless a test sets them (test/rate-limits.e2e-spec.ts does).
+  const limits = { SCIM_RATE_LIMIT_PER_SECOND: '100000', SCIM_RATE_LIMIT_BURST: '100000', ADMIN_AUTH_MAX_FAILURES: '100000', OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: '100000' };
+  const probe = loadConfig({ DATABASE_URL: databaseUrl, ...keys, ...limits, ...env, PORT: '0' });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(probe)] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(probe), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
   configureHttp(app, probe);

@@ -5,6 +5,7 @@ import { DIRECTORY_ENTITIES, DirectoryModule } from '@app/directory';
 import { IDENTITY_ENTITIES } from '@app/identity';
 import { AdminModule } from './admin/admin.module.js';
 import { HealthController } from './health/health.controller.js';
+import { LimitsModule } from './limits/limits.module.js';
 import { EventRetentionService } from './maintenance/event-retention.service.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ScimModule } from './scim/scim.module.js';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig = loadConfig()): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot({ entities: ENTITIES }), OAuthModule, ScimModule, DirectoryModule, AdminModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot({ entities: ENTITIES }), LimitsModule, OAuthModule, ScimModule, DirectoryModule, AdminModule],
       controllers: [HealthController],
       providers: [EventRetentionService],
     };

@@ -8,6 +8,8 @@ import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTE
 import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem, UnreadableBodyException } from './body-errors.js';
+import { RateLimits } from './limits/rate-limits.service.js';
+import { limitTokenRequests } from './limits/token-rate-limit.js';
 import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
 
 const isScim = (url: string) => /^\/scim(\/|\?|$)/i.test(url);
@@ -74,6 +76,8 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   // Everything under OAUTH_MOUNT belongs to it (oidc-provider 9 accepts client_secret_basic and
   // client_secret_post for every confidential client, so no client-auth normaliser is needed).
   const oidc = app.get(OidcProviderHost);
+  // Before the authorization server's own middleware: a refused token request never reaches it.
+  limitTokenRequests(fastify, app.get(RateLimits));
   app.use(OAUTH_MOUNT, (req: IncomingMessage, res: ServerResponse) => oidc.handle(req, res));
   const json = jsonParser(fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser);
   fastify.removeAllContentTypeParsers();

@@ -189,6 +189,44 @@ export class AppConfig {
   LOGIN_IP_MAX_FAILURES: number = 20;
 
   /**
+   * Redis shared by every instance for rate-limit counters (redis://[:password@]host:6379[/db]).
+   * Optional: without it each instance counts on its own (limits divided among WEB_CONCURRENCY
+   * workers). When it stops answering, requests are let through and the problem is logged.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** SCIM requests per second a tenant may send (Entra sends at most about 25); support can set a tenant's own. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SCIM_RATE_LIMIT_PER_SECOND: number = 100;
+
+  /** SCIM requests a tenant may send at once above its rate (the bucket's size). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SCIM_RATE_LIMIT_BURST: number = 200;
+
+  /** Token requests per minute one OAuth client (or one address, when no client is named) may send to /oauth/token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: number = 60;
+
+  /** Failed admin-API authentications one address may make within 15 minutes before it gets 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  ADMIN_AUTH_MAX_FAILURES: number = 20;
+
+  /**
    * Behind a TLS-terminating proxy or load balancer: `true` (trust every hop), a hop count, or
    * comma-separated proxy addresses/CIDRs. `false` (default) uses the socket address.
    */
@@ -255,7 +293,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'PUBLIC_URL', 'NODE_ENV', 'OIDC_JWKS', 'OIDC_COOKIE_KEYS', 'SECRET_ENCRYPTION_KEY']) {
+  for (const key of [...known, 'PUBLIC_URL', 'NODE_ENV', 'OIDC_JWKS', 'OIDC_COOKIE_KEYS', 'SECRET_ENCRYPTION_KEY', 'REDIS_URL']) {
     const value = env[key];
     if (value !== undefined) input[key] = value;
   }

@@ -7,7 +7,7 @@ import { ProvisioningEventEntity } from './events/provisioning-event.entity.js';
 export const DIRECTORY_ENTITIES = [TenantEntity, ScimUserEntity, ScimUserEmailEntity, ScimUserPhoneNumberEntity, ScimGroupEntity, ScimGroupMemberEntity, ProvisioningEventEntity];
 
 export { TenantEntity, type TenantStatus } from './tenants/tenant.entity.js';
-export { TenantService, TenantError, TENANT_SLUG_PATTERN } from './tenants/tenant.service.js';
+export { TenantService, TenantError, TENANT_SLUG_PATTERN, type TenantDoor } from './tenants/tenant.service.js';
 export { ScimUserService } from './users/scim-user.service.js';
 export { ScimGroupService } from './groups/scim-group.service.js';
 export { DirectoryModule } from './directory.module.js';

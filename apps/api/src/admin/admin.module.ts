@@ -7,6 +7,7 @@ import { ExistingTenantPipe } from './admin-controller.decorator.js';
 import { EventsController, GroupsController, UsersController } from './directory.controller.js';
 import { MeController, SupportAccountsController } from './support-accounts.controller.js';
 import { ClientsController, GrantsController, ScimTokensController, TenantAdminsController } from './tenant-identity.controller.js';
+import { TenantLimitsController } from './tenant-limits.controller.js';
 import { TenantsController } from './tenants.controller.js';
 
 /** The support-staff REST API under `/admin/v1` (OpenAPI at `/admin/docs`). */
@@ -16,6 +17,7 @@ import { TenantsController } from './tenants.controller.js';
     MeController,
     SupportAccountsController,
     TenantsController,
+    TenantLimitsController,
     TenantAdminsController,
     ClientsController,
     GrantsController,

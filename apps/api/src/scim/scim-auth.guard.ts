@@ -2,6 +2,7 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { TenantService } from '@app/directory';
 import { ScimError } from '@app/scim';
+import { RateLimits, retryAfterSeconds } from '../limits/rate-limits.service.js';
 import { OAUTH_BEARER } from './oauth-access-token.strategy.js';
 import type { ScimPrincipal } from './scim-principal.js';
 import { SCIM_BEARER } from './scim-bearer.strategy.js';
@@ -10,11 +11,15 @@ const UNAUTHORIZED = 'A valid bearer token is required: it is missing, unknown, 
 
 /**
  * Requires a valid bearer token (a per-tenant SCIM token or an OAuth access token); anything else is a
- * SCIM 401. A valid token of a suspended tenant gets a SCIM 403; of a deleted tenant, a 401.
+ * SCIM 401. A valid token of a suspended tenant gets a SCIM 403; of a deleted tenant, a 401. A
+ * tenant over its rate limit gets a SCIM 429 with Retry-After.
  */
 @Injectable()
 export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
-  constructor(private readonly tenants: TenantService) {
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly limits: RateLimits,
+  ) {
     super();
   }
 
@@ -22,10 +27,15 @@ export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
     await super.canActivate(context);
     const principal = context.switchToHttp().getRequest<{ user?: ScimPrincipal }>().user;
     if (!principal) return true;
-    const status = await this.tenants.status(principal.tenantId);
+    const door = await this.tenants.door(principal.tenantId);
     // A deleted tenant's credentials are dead, though a recently verified one may still be cached.
-    if (status === 'deleted') throw new ScimError(401, undefined, UNAUTHORIZED);
-    if (status === 'suspended') throw new ScimError(403, undefined, 'The tenant is suspended: Atea support can resume it');
+    if (door.status === 'deleted') throw new ScimError(401, undefined, UNAUTHORIZED);
+    if (door.status === 'suspended') throw new ScimError(403, undefined, 'The tenant is suspended: Atea support can resume it');
+    const verdict = await this.limits.scim(principal.tenantId, door.scimRateLimitPerSecond);
+    if (!verdict.allowed) {
+      const seconds = retryAfterSeconds(verdict);
+      throw ScimError.rateLimited(`Too many requests for this tenant: retry after ${seconds} seconds`, seconds);
+    }
     return true;
   }
 

@@ -16,6 +16,10 @@ export class TenantEntity {
   @Column({ type: 'varchar', length: 16 })
   status: TenantStatus;
 
+  /** The tenant's own SCIM rate limit in requests per second; null: the service's default. */
+  @Column({ name: 'scim_rate_limit_per_second', type: 'int', nullable: true })
+  scimRateLimitPerSecond: number | null;
+
   @Column({ name: 'created_at', type: 'datetime' })
   createdAt: Date;
 

@@ -22,12 +22,18 @@ export class TenantError extends Error {
   }
 }
 
+/** A tenant as the SCIM door sees it on every call. */
+export interface TenantDoor {
+  status: TenantStatus | 'deleted';
+  scimRateLimitPerSecond: number | null;
+}
+
 /** How long a tenant's status is cached for the SCIM door: a suspension reaches every instance within this. */
 const STATUS_TTL_MS = 5_000;
 
 @Injectable()
 export class TenantService {
-  private readonly statusCache = new Map<string, { status: TenantStatus | 'deleted'; until: number }>();
+  private readonly statusCache = new Map<string, { door: TenantDoor; until: number }>();
 
   constructor(
     private readonly db: Database,
@@ -42,7 +48,7 @@ export class TenantService {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 200) throw new TenantError('invalid', 'The name must be 1-200 characters');
     const now = new Date();
-    const tenant = Object.assign(new TenantEntity(), { id: randomUUID(), slug, name: trimmed, status: 'active', createdAt: now, updatedAt: now });
+    const tenant = Object.assign(new TenantEntity(), { id: randomUUID(), slug, name: trimmed, status: 'active', scimRateLimitPerSecond: null, createdAt: now, updatedAt: now });
     try {
       await this.db.transaction(async (m) => {
         await m.insert(TenantEntity, tenant);
@@ -131,14 +137,41 @@ export class TenantService {
    * asked on every SCIM call (and dropped at once on this instance when it changes).
    */
   async status(id: string): Promise<TenantStatus | 'deleted'> {
+    return (await this.door(id)).status;
+  }
+
+  /**
+   * What the SCIM door needs to know of a tenant on every call: its status and its own rate limit;
+   * cached like `status`.
+   */
+  async door(id: string): Promise<TenantDoor> {
     const now = Date.now();
     const cached = this.statusCache.get(id);
-    if (cached && cached.until > now) return cached.status;
-    const tenant = await this.db.read((m) => m.findOne(TenantEntity, { select: { id: true, status: true }, where: { id } }));
-    const status = tenant?.status ?? 'deleted';
+    if (cached && cached.until > now) return cached.door;
+    const tenant = await this.db.read((m) =>
+      m.findOne(TenantEntity, { select: { id: true, status: true, scimRateLimitPerSecond: true }, where: { id } }),
+    );
+    const door: TenantDoor = { status: tenant?.status ?? 'deleted', scimRateLimitPerSecond: tenant?.scimRateLimitPerSecond ?? null };
     if (this.statusCache.size >= 10_000) this.statusCache.clear();
-    this.statusCache.set(id, { status, until: now + STATUS_TTL_MS });
-    return status;
+    this.statusCache.set(id, { door, until: now + STATUS_TTL_MS });
+    return door;
+  }
+
+  /**
+   * Sets the tenant's own SCIM rate limit (requests per second), or null for the service's default;
+   * recorded as `event`. Every instance applies it within the cache period of `door`.
+   */
+  async setScimRateLimit(id: string, perSecond: number | null, event: EventDraft): Promise<TenantEntity> {
+    const tenant = await this.db.transaction(async (m) => {
+      const current = await this.lockTenant(m, id);
+      if (current.scimRateLimitPerSecond === perSecond) return current;
+      const updatedAt = new Date();
+      await m.update(TenantEntity, { id }, { scimRateLimitPerSecond: perSecond, updatedAt });
+      await this.events.record(m, id, { ...event, resourceId: id, changed: ['scimRateLimitPerSecond'] });
+      return Object.assign(current, { scimRateLimitPerSecond: perSecond, updatedAt });
+    });
+    this.statusCache.delete(id);
+    return tenant;
   }
 
   /**
