@@ -9,6 +9,7 @@ import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem, UnreadableBodyException } from './body-errors.js';
 import { RateLimits } from './limits/rate-limits.service.js';
+import { ScimRateGate } from './limits/scim-rate-gate.js';
 import { limitTokenRequests } from './limits/token-rate-limit.js';
 import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
 
@@ -78,6 +79,7 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   const oidc = app.get(OidcProviderHost);
   // Before the authorization server's own middleware: a refused token request never reaches it.
   limitTokenRequests(fastify, app.get(RateLimits));
+  app.get(ScimRateGate).install(fastify);
   app.use(OAUTH_MOUNT, (req: IncomingMessage, res: ServerResponse) => oidc.handle(req, res));
   const json = jsonParser(fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser);
   fastify.removeAllContentTypeParsers();

@@ -2,7 +2,8 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { TenantService } from '@app/directory';
 import { ScimError } from '@app/scim';
-import { RateLimits, retryAfterSeconds } from '../limits/rate-limits.service.js';
+import type { FastifyRequest } from 'fastify';
+import { ScimRateGate } from '../limits/scim-rate-gate.js';
 import { OAUTH_BEARER } from './oauth-access-token.strategy.js';
 import type { ScimPrincipal } from './scim-principal.js';
 import { SCIM_BEARER } from './scim-bearer.strategy.js';
@@ -18,23 +19,28 @@ const UNAUTHORIZED = 'A valid bearer token is required: it is missing, unknown, 
 export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
   constructor(
     private readonly tenants: TenantService,
-    private readonly limits: RateLimits,
+    private readonly gate: ScimRateGate,
   ) {
     super();
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
-    const principal = context.switchToHttp().getRequest<{ user?: ScimPrincipal }>().user;
+    const req = context.switchToHttp().getRequest<FastifyRequest & { user?: ScimPrincipal }>();
+    try {
+      await super.canActivate(context);
+    } catch (error) {
+      if (error instanceof ScimError && error.status === 401) this.gate.forget(req);
+      throw error;
+    }
+    const principal = req.user;
     if (!principal) return true;
     const door = await this.tenants.door(principal.tenantId);
     // A deleted tenant's credentials are dead, though a recently verified one may still be cached.
     if (door.status === 'deleted') throw new ScimError(401, undefined, UNAUTHORIZED);
     if (door.status === 'suspended') throw new ScimError(403, undefined, 'The tenant is suspended: Atea support can resume it');
-    const verdict = await this.limits.scim(principal.tenantId, door.scimRateLimitPerSecond);
+    const verdict = await this.gate.countAfterAuthentication(req, principal.tenantId, door.scimRateLimitPerSecond);
     if (!verdict.allowed) {
-      const seconds = retryAfterSeconds(verdict);
-      throw ScimError.rateLimited(`Too many requests for this tenant: retry after ${seconds} seconds`, seconds);
+      throw ScimError.rateLimited(`Too many requests for this tenant: retry after ${verdict.retryAfterSeconds} seconds`, verdict.retryAfterSeconds);
     }
     return true;
   }
