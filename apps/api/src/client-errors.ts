@@ -72,11 +72,29 @@ function targetsScim(raw: unknown): boolean {
   return !!line && isScimPath(line[1]!.replace(/^https?:\/\/[^/]+/i, ''));
 }
 
+/**
+ * Whether an error only says that the client went away mid-request (it closed the connection while
+ * sending the body). Nothing can be answered; the error filters log it once, at debug level.
+ */
+export function isAbortedRequest(error: unknown, req: FastifyRequest): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ECONNRESET' && (req.raw.destroyed || req.raw.socket.destroyed);
+}
+
+export function logAbortedRequest(req: FastifyRequest): void {
+  logger.debug(`${req.method} ${req.url.split('?')[0]!.slice(0, 200)}: the client aborted the request before sending all of it`);
+}
+
 /** Node's `clientError`: answers (when nothing was answered yet) and closes the connection. */
 export function clientErrorHandler(error: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const current = inProgress.get(socket);
+  // The client closed the connection mid-request: a request in progress is logged where its body was read.
+  if (error.code === 'HPE_INVALID_EOF_STATE') {
+    if (!current) logger.debug('A client aborted a request before sending its headers');
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   logger.debug(`Client error ${error.code ?? error.message}: answered ${status} and closed the connection`);
   if (socket.writable && !current?.res.headersSent) {
     const scim = current?.scim ?? targetsScim(error.rawPacket);

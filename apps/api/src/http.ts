@@ -7,7 +7,15 @@ import type { AppConfig } from '@app/config';
 import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem, UnreadableBodyException } from './body-errors.js';
-import { clientErrorHandler, frameworkErrors, trackRequest, untrackRequest, type SecurityHook } from './client-errors.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  isAbortedRequest,
+  logAbortedRequest,
+  trackRequest,
+  untrackRequest,
+  type SecurityHook,
+} from './client-errors.js';
 import { isScimPath as isScim, SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
 
 /** JSON media types read as request bodies: plain JSON, and SCIM's own or any other `+json`, with or without parameters. */
@@ -21,6 +29,7 @@ class AppErrorsFilter extends BaseExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (isAbortedRequest(exception, req)) return logAbortedRequest(req);
     if (isScim(req.url)) return sendScimError(reply, toScimError(exception, this.logger), req);
     const problem = bodyProblem(exception);
     if (problem) return void reply.code(problem.status).send({ statusCode: problem.status, message: problem.message, error: reasonPhrase(problem.status) });
