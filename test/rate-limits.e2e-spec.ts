@@ -56,8 +56,11 @@ describe.each(dialects())('rate limits on %s', (dialect) => {
     expect(refused.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '429' });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     // A known token is refused at the door, before its body is read: a flood costs little.
-    const early = await request(t.scimUrl).post('/Users').set('Authorization', `Bearer ${flooding.token}`).set('Content-Type', 'application/scim+json').send('{not json');
-    expect(early.status).toBe(429);
+    // (The bucket refills at 5 a second: of ten at once, one or two may get through to the parser.)
+    const early = await burst(10, () =>
+      request(t.scimUrl).post('/Users').set('Authorization', `Bearer ${flooding.token}`).set('Content-Type', 'application/scim+json').send('{not json'),
+    );
+    expect(early.counts.get(429)).toBeGreaterThanOrEqual(8);
     // The other tenant has its own bucket.
     const other = await burst(8, () => scimClient(t.scimUrl, quiet.token).filter('Users', 'userName eq "x"'));
     expect(other.counts.get(200)).toBe(8);

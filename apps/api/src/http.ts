@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppConfig } from '@app/config';
 import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { configureAdminHttp } from './admin/admin-http.js';
@@ -11,9 +11,16 @@ import { bodyProblem, UnreadableBodyException } from './body-errors.js';
 import { RateLimits } from './limits/rate-limits.service.js';
 import { ScimRateGate } from './limits/scim-rate-gate.js';
 import { limitTokenRequests } from './limits/token-rate-limit.js';
-import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
-
-const isScim = (url: string) => /^\/scim(\/|\?|$)/i.test(url);
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  isAbortedRequest,
+  logAbortedRequest,
+  trackRequest,
+  untrackRequest,
+  type SecurityHook,
+} from './client-errors.js';
+import { isScimPath as isScim, SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
 
 /** JSON media types read as request bodies: plain JSON, and SCIM's own or any other `+json`, with or without parameters. */
 const JSON_TYPES = ['application/json', /^application\/[\w.-]+\+json\s*(;.*)?$/i];
@@ -26,6 +33,7 @@ class AppErrorsFilter extends BaseExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (isAbortedRequest(exception, req)) return logAbortedRequest(req);
     if (isScim(req.url)) return sendScimError(reply, toScimError(exception, this.logger), req);
     if (isDatabaseUnavailable(exception)) {
       const seconds = exception instanceof DatabaseUnavailableError ? exception.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS;
@@ -62,12 +70,20 @@ function jsonParser(strict: BodyParser): BodyParser {
  * Routing stays case-insensitive and ignores a trailing slash, as SCIM clients expect.
  */
 export function httpAdapter(config: AppConfig): FastifyAdapter {
-  return new FastifyAdapter({
+  const { HTTP_REQUEST_TIMEOUT_MS: requestTimeout, HTTP_HEADERS_TIMEOUT_MS: headersTimeout } = config;
+  const adapter: FastifyAdapter = new FastifyAdapter({
     // A hop count is accepted at run time as by Express, though the type leaves it out.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: config.SCIM_MAX_BODY_BYTES,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 8192 },
+    // A request must arrive whole within requestTimeout, its headers within headersTimeout (else
+    // 408 and the connection closes); Node checks open connections at a tenth of the shorter one.
+    requestTimeout,
+    http: { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(requestTimeout, headersTimeout) / 10) },
+    frameworkErrors: frameworkErrors(() => (adapter as unknown as { securityHook?: SecurityHook }).securityHook),
+    clientErrorHandler,
   });
+  return adapter;
 }
 
 /** The HTTP set-up; the app must be created with `bodyParser: false` so that the parsers here are the only ones. */
@@ -84,14 +100,19 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   const json = jsonParser(fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser);
   fastify.removeAllContentTypeParsers();
   for (const type of JSON_TYPES) fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: config.SCIM_MAX_BODY_BYTES }, json as never);
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  // Form bodies are for the sign-in pages only: SCIM reads JSON alone (415 otherwise).
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (req, body, done) =>
+    isScim(req.url)
+      ? done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(req.headers['content-type']))
+      : done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   // Every SCIM response is application/scim+json.
   fastify.addHook('onRequest', (req, reply, done) => {
     if (isScim(req.url)) reply.header('Content-Type', SCIM_CONTENT_TYPE);
     done();
   });
+  fastify.addHook('onRequest', trackRequest);
+  fastify.addHook('onResponse', untrackRequest);
   configureAdminHttp(app);
   app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();

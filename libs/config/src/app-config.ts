@@ -96,6 +96,23 @@ export class AppConfig {
   SCIM_MAX_RESULTS: number = 1000;
 
   /**
+   * Milliseconds a client has to send a whole request (headers and body); a request still incomplete
+   * then gets 408 and its connection is closed, so stalled uploads cannot hold connections open.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS: number = 30_000;
+
+  /** Milliseconds a client has to send the request line and headers (at most HTTP_REQUEST_TIMEOUT_MS). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  HTTP_HEADERS_TIMEOUT_MS: number = 10_000;
+
+  /**
    * Worker processes serving HTTP (MySQL only: the SQLite default always runs one). The service
    * keeps no state between requests, so workers share the port and the database.
    */
@@ -300,6 +317,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: false });
   const problems = errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }));
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not be larger than HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (config.OIDC_JWKS !== undefined) {
     const problem = jwksProblem(config.OIDC_JWKS);
     if (problem) problems.push(`OIDC_JWKS ${problem}`);

@@ -8,6 +8,9 @@ export const UNAVAILABLE_DETAIL = 'The service is temporarily unavailable: its d
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
+/** Whether a request URL (path and query) is for the SCIM door, which answers every error in SCIM form. */
+export const isScimPath = (url: string): boolean => /^\/scim(\/|\?|$)/i.test(url);
+
 /** Turns anything thrown into a SCIM error body (and logs what is not the client's fault). */
 export function toScimError(error: unknown, logger: Logger): ScimError {
   if (error instanceof ScimError) return error;

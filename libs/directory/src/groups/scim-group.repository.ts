@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
-import { Database, isUniqueViolation } from '@app/database';
+import { Database, isUniqueViolation, textKey } from '@app/database';
 import { ScimError, type AttrPath, type Filter, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from '../users/scim-user.entity.js';
 import { compileFilter, positional, sortColumn, type SqlCondition } from '../sql/filter-compiler.js';
@@ -79,7 +79,7 @@ export class ScimGroupRepository {
         const now = new Date();
         const group = manager.create(ScimGroupEntity, {
           ...fields,
-          displayNameKey: fields.displayName.toLowerCase(),
+          displayNameKey: textKey(fields.displayName),
           id,
           tenantId,
           version: 1,
@@ -120,7 +120,7 @@ export class ScimGroupRepository {
         const fieldsChanged = fields !== null && (fields.displayName !== group.displayName || fields.externalId !== group.externalId);
         if (!fieldsChanged && !membersChanged) return { group };
         const changes = {
-          ...(fieldsChanged ? { ...fields, displayNameKey: fields.displayName.toLowerCase() } : {}),
+          ...(fieldsChanged ? { ...fields, displayNameKey: textKey(fields.displayName) } : {}),
           version: group.version + 1,
           updatedAt: new Date(),
         };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
+import { columnTextProblem } from '@app/database';
 import {
   applyPatch,
   GROUP_RESOURCE,
@@ -137,9 +138,11 @@ function notFound(id: string): ScimError {
 function groupFields(resource: ScimResource): GroupFields {
   const displayName = resource.displayName;
   if (typeof displayName !== 'string' || displayName.trim() === '') throw ScimError.invalidValue('displayName is required');
-  if (displayName.length > 255) throw ScimError.invalidValue('displayName is longer than 255 characters');
+  const nameProblem = columnTextProblem(displayName, 255, true);
+  if (nameProblem) throw ScimError.invalidValue(`displayName ${nameProblem}`);
   const externalId = typeof resource.externalId === 'string' ? resource.externalId : null;
-  if (externalId && externalId.length > 255) throw ScimError.invalidValue('externalId is longer than 255 characters');
+  const idProblem = externalId && columnTextProblem(externalId, 255);
+  if (idProblem) throw ScimError.invalidValue(`externalId ${idProblem}`);
   return { displayName, externalId };
 }
 

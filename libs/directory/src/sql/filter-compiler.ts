@@ -62,11 +62,71 @@ export function sortColumn(spec: FilterSpec, path: AttrPath, resource: string): 
 const escapeLike = (text: string) => text.replace(/[!%_]/g, (ch) => `!${ch}`);
 
 /**
+ * Most comparisons one filter may hold. Each is a condition on every candidate row (a sub-query for
+ * a multi-valued attribute), so this bounds the cost of a filter, not only its text.
+ */
+export const MAX_FILTER_TERMS = 200;
+
+/**
+ * Deepest expression tree a compiled filter may have. SQLite refuses trees deeper than 1000
+ * ("Expression tree is too large") and MariaDB's parser and optimiser recurse on parentheses; chains
+ * of `and`/`or` compile to balanced trees, so only `not (…)`, parentheses and value filters (at most
+ * MAX_FILTER_DEPTH levels of them) make a tree deep.
+ */
+export const MAX_SQL_DEPTH = 250;
+
+/** A compiled piece of a filter and the depth of its expression tree, as SQLite counts it (within a node or two). */
+interface Compiled {
+  sql: string;
+  depth: number;
+}
+
+/** The comparisons of a filter. */
+function countTerms(filter: Filter): number {
+  let terms = 0;
+  const pending: Filter[] = [filter];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node.op === 'and' || node.op === 'or') pending.push(node.left, node.right);
+    else if (node.op === 'not' || node.op === 'valuePath') pending.push(node.filter);
+    else terms++;
+  }
+  return terms;
+}
+
+/** The operands of a chain of one logical operator (`a or b or (c or d)` → a, b, c, d), in order. */
+function chain(node: Filter, op: 'and' | 'or'): Filter[] {
+  const operands: Filter[] = [];
+  const pending: Filter[] = [node];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.op === op) pending.push(next.right, next.left);
+    else operands.push(next);
+  }
+  return operands;
+}
+
+/** Joins conditions with AND/OR as a balanced tree (depth log2 n rather than n). */
+function balanced(parts: Compiled[], op: 'AND' | 'OR'): Compiled {
+  if (parts.length === 1) return parts[0]!;
+  const middle = parts.length >> 1;
+  const left = balanced(parts.slice(0, middle), op);
+  const right = balanced(parts.slice(middle), op);
+  return { sql: `(${left.sql} ${op} ${right.sql})`, depth: 1 + Math.max(left.depth, right.depth) };
+}
+
+/**
  * Compiles a filter AST into a parameterised condition; multi-valued attributes become EXISTS
  * sub-queries on their child table. Every comparison is null-safe (never SQL NULL), so `not`
- * behaves as SCIM expects. `dateParam` converts a date into what the driver binds.
+ * behaves as SCIM expects. `dateParam` converts a date into what the driver binds. A filter with
+ * more than MAX_FILTER_TERMS comparisons, or compiling deeper than MAX_SQL_DEPTH, is refused
+ * (400 invalidFilter) before any SQL runs.
  */
 export function compileFilter(filter: Filter, spec: FilterSpec, dateParam: (date: Date) => unknown): SqlCondition {
+  const terms = countTerms(filter);
+  if (terms > MAX_FILTER_TERMS) {
+    throw ScimError.invalidFilter(`The filter has ${terms} comparisons; at most ${MAX_FILTER_TERMS} are allowed (too complex)`);
+  }
   const params: Record<string, unknown> = {};
   let counter = 0;
   const param = (value: unknown): string => {
@@ -81,9 +141,13 @@ export function compileFilter(filter: Filter, spec: FilterSpec, dateParam: (date
     return found;
   };
 
-  const exists = (child: string, condition: string) => {
+  // EXISTS (SELECT … WHERE c.fk = alias.id AND condition): three levels above the condition.
+  const exists = (child: string, condition: Compiled): Compiled => {
     const table = spec.children.get(child)!;
-    return `EXISTS (SELECT 1 FROM ${table.table} c WHERE c.${table.foreignKey} = ${spec.alias}.id AND ${condition})`;
+    return {
+      sql: `EXISTS (SELECT 1 FROM ${table.table} c WHERE c.${table.foreignKey} = ${spec.alias}.id AND ${condition.sql})`,
+      depth: condition.depth + 3,
+    };
   };
 
   const compare = (node: CompareFilter, t: Target): string => {
@@ -131,30 +195,41 @@ export function compileFilter(filter: Filter, spec: FilterSpec, dateParam: (date
     }
   };
 
-  const compile = (node: Filter, scope?: string): string => {
+  // A comparison is at most four levels deep: `col IS NOT NULL AND lower(col) LIKE ?`.
+  const compile = (node: Filter, scope?: string): Compiled => {
     switch (node.op) {
       case 'and':
       case 'or':
-        return `(${compile(node.left, scope)} ${node.op.toUpperCase()} ${compile(node.right, scope)})`;
-      case 'not':
-        return `NOT (${compile(node.filter, scope)})`;
+        return balanced(
+          chain(node, node.op).map((operand) => compile(operand, scope)),
+          node.op === 'and' ? 'AND' : 'OR',
+        );
+      case 'not': {
+        const inner = compile(node.filter, scope);
+        return { sql: `NOT (${inner.sql})`, depth: inner.depth + 1 };
+      }
       case 'valuePath': {
         if (scope) throw ScimError.invalidFilter('Value filters cannot be nested');
         const child = pathKey(spec, { ...node.path, sub: undefined }).replace(/\.value$/, '');
         if (!spec.children.has(child)) throw ScimError.invalidFilter(`"${describe(node.path)}" cannot be used with a value filter`);
-        return exists(child, `(${compile(node.filter, child)})`);
+        const inner = compile(node.filter, child);
+        return exists(child, { sql: `(${inner.sql})`, depth: inner.depth });
       }
       default: {
         const path = scope ? { attr: scope, sub: node.path.sub ? `${node.path.attr}.${node.path.sub}` : node.path.attr } : node.path;
         const t = target(path);
         if (scope && t.child !== scope) throw ScimError.invalidFilter(`"${describe(node.path)}" is not a sub-attribute of ${scope}`);
-        const condition = node.op === 'pr' ? `${t.column} IS NOT NULL` : compare(node, t);
-        return t.child && !scope ? exists(t.child, condition) : `(${condition})`;
+        const condition = { sql: node.op === 'pr' ? `${t.column} IS NOT NULL` : compare(node, t), depth: 4 };
+        return t.child && !scope ? exists(t.child, condition) : { sql: `(${condition.sql})`, depth: condition.depth };
       }
     }
   };
 
-  return { sql: compile(filter), params };
+  const compiled = compile(filter);
+  if (compiled.depth > MAX_SQL_DEPTH) {
+    throw ScimError.invalidFilter(`The filter nests too deeply once compiled (depth ${compiled.depth}, at most ${MAX_SQL_DEPTH}): too complex`);
+  }
+  return { sql: compiled.sql, params };
 }
 
 /** The condition with `?` placeholders and its parameters in order, for plain SQL. */

@@ -1,3 +1,4 @@
+import { columnTextProblem, textKey } from '@app/database';
 import { ENTERPRISE_USER_SCHEMA, ScimError, USER_SCHEMA, type ScimResource } from '@app/scim';
 import type { ScimUserEntity } from './scim-user.entity.js';
 import type { MultiValuedRow } from './multi-valued-row.entity.js';
@@ -53,10 +54,12 @@ function set(resource: Json, path: string, value: string): void {
   target[parts[parts.length - 1]] = value;
 }
 
-function checkedString(value: unknown, label: string, maxLength: number): string | null {
+/** A string that fits its VARCHAR(maxLength) column, and so does its lower-cased key when `keyed`. */
+function checkedString(value: unknown, label: string, maxLength: number, keyed = false): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw ScimError.invalidValue(`${label} must be a string`);
-  if (value.length > maxLength) throw ScimError.invalidValue(`${label} is longer than ${maxLength} characters`);
+  const problem = columnTextProblem(value, maxLength, keyed);
+  if (problem) throw ScimError.invalidValue(`${label} ${problem}`);
   return value;
 }
 
@@ -65,7 +68,7 @@ function childValues(resource: ScimResource, attribute: ChildAttribute): ChildVa
   if (!Array.isArray(list)) return [];
   const max = CHILD_ATTRIBUTES[attribute].valueMax;
   return list.map((element: Json, index) => ({
-    value: checkedString(element.value, `${attribute}[${index}].value`, max) ?? '',
+    value: checkedString(element.value, `${attribute}[${index}].value`, max, true) ?? '',
     type: checkedString(element.type, `${attribute}[${index}].type`, 64),
     primary: element.primary === true,
     display: checkedString(element.display, `${attribute}[${index}].display`, 255),
@@ -74,11 +77,11 @@ function childValues(resource: ScimResource, attribute: ChildAttribute): ChildVa
 
 /** Column values for a canonical User resource; values too long for their column are rejected. */
 export function userData(resource: ScimResource): UserData {
-  const userName = checkedString(resource.userName, 'userName', 255);
+  const userName = checkedString(resource.userName, 'userName', 255, true);
   if (!userName) throw ScimError.invalidValue('userName is required');
   const fields = {
     userName,
-    userNameKey: userName.toLowerCase(),
+    userNameKey: textKey(userName),
     active: resource.active !== false,
     extra: null,
   } as UserFields;
@@ -106,7 +109,7 @@ export function multiValuedJson(values: ChildValues[]): string {
 /** A child row of a user: the element at `position` of one of its multi-valued attributes. */
 export function childRow(values: ChildValues, userId: string, tenantId: string, position: number): MultiValuedRow {
   const { value, type, primary, display } = values;
-  return { userId, tenantId, position, value, valueKey: value.toLowerCase(), type, primary, display };
+  return { userId, tenantId, position, value, valueKey: textKey(value), type, primary, display };
 }
 
 /** The child rows of a user, from the JSON copy in its row. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { columnTextProblem, textKey } from '@app/database';
 import { IdentityError } from '../identity.error.js';
 import { AccountEntity } from './account.entity.js';
 
@@ -8,6 +9,8 @@ const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 export function accountEmail(email: string): string {
   const trimmed = email.trim();
   if (!EMAIL_PATTERN.test(trimmed)) throw new IdentityError('invalid', 'The e-mail address is not valid');
+  const problem = columnTextProblem(trimmed, 320, true);
+  if (problem) throw new IdentityError('invalid', `The e-mail address ${problem}`);
   return trimmed;
 }
 
@@ -17,7 +20,7 @@ export function newAccount(fields: Pick<AccountEntity, 'tenantId' | 'realm' | 'e
   return Object.assign(new AccountEntity(), {
     ...fields,
     id: randomUUID(),
-    emailKey: fields.email.toLowerCase(),
+    emailKey: textKey(fields.email),
     disabled: false,
     failedLogins: 0,
     lockedUntil: null,
