@@ -6,7 +6,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '@app/config';
 import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
-import { bodyProblem, UnreadableBodyException } from './body-errors.js';
+import { bodyProblem } from './body-errors.js';
+import { jsonParser, type BodyParser } from './json-body.js';
 import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
 
 const isScim = (url: string) => /^\/scim(\/|\?|$)/i.test(url);
@@ -33,17 +34,6 @@ function reasonPhrase(status: number): string {
   return status === 413 ? 'Payload Too Large' : status === 415 ? 'Unsupported Media Type' : 'Bad Request';
 }
 
-type Done = (error: Error | null, value?: unknown) => void;
-type BodyParser = (req: FastifyRequest, body: string, done: Done) => void;
-
-/** Fastify's JSON parser (which refuses prototype-poisoning keys), with an empty body read as no body. */
-function jsonParser(strict: BodyParser): BodyParser {
-  return (req, body, done) => {
-    if (body.length === 0) return done(null, undefined);
-    strict(req, body, (error, value) => done(error ? new UnreadableBodyException('The request body is not valid JSON') : null, value));
-  };
-}
-
 /**
  * The Fastify adapter of the Nest application (main.ts and every HTTP test create the app with it
  * and `bodyParser: false`, then call configureHttp). Fastify rather than Express: Nest on Fastify
@@ -67,7 +57,7 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   // client_secret_post for every confidential client, so no client-auth normaliser is needed).
   const oidc = app.get(OidcProviderHost);
   app.use(OAUTH_MOUNT, (req: IncomingMessage, res: ServerResponse) => oidc.handle(req, res));
-  const json = jsonParser(fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser);
+  const json = jsonParser(fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser, config.JSON_MAX_DEPTH);
   fastify.removeAllContentTypeParsers();
   for (const type of JSON_TYPES) fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: config.SCIM_MAX_BODY_BYTES }, json as never);
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
