@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
-import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { BaseExceptionFilter, HttpAdapterHost, type AbstractHttpAdapter } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '@app/config';
+import { describeDatabaseError } from '@app/database';
 import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem } from './body-errors.js';
@@ -19,6 +20,7 @@ const JSON_TYPES = ['application/json', /^application\/[\w.-]+\+json\s*(;.*)?$/i
 @Catch()
 class AppErrorsFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('SCIM');
+  private readonly unexpected = new Logger('ExceptionsHandler');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
@@ -27,6 +29,15 @@ class AppErrorsFilter extends BaseExceptionFilter {
     const problem = bodyProblem(exception);
     if (problem) return void reply.code(problem.status).send({ statusCode: problem.status, message: problem.message, error: reasonPhrase(problem.status) });
     super.catch(exception, host);
+  }
+
+  /** A database error is logged without its parameters (describeDatabaseError); anything else as Nest logs it. */
+  override handleUnknownError(exception: unknown, host: ArgumentsHost, applicationRef: AbstractHttpAdapter): void {
+    const database = describeDatabaseError(exception);
+    if (!database) return super.handleUnknownError(exception, host, applicationRef);
+    this.unexpected.error(database);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (!reply.sent) void reply.code(500).send({ statusCode: 500, message: 'Internal server error', error: 'Internal Server Error' });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 
 /** One SQL statement and its `?` parameters. */
 export interface Statement {
@@ -26,13 +26,17 @@ export interface MysqlConnection {
   query(sql: string, values: unknown[], callback: (error: Error | null, result: unknown) => void): void;
 }
 
-/** Runs statements as one multi-statement query; the result of each, in order. */
+/**
+ * Runs statements as one multi-statement query; the result of each, in order. A failure is
+ * TypeORM's QueryFailedError, as from any other query: it keeps the SQL text with its placeholders
+ * (mysql2's own error carries the text with the values filled in, which must never be logged).
+ */
 export function sendBatch(connection: MysqlConnection, statements: readonly Statement[]): Promise<unknown[]> {
   const sql = statements.map((s) => s.sql).join(';\n');
   const params = statements.flatMap((s) => s.params);
   return new Promise((resolve, reject) =>
     connection.query(sql, params, (error, result) => {
-      if (error) reject(error);
+      if (error) reject(new QueryFailedError(sql, params, error));
       // mysql2 answers a single statement with its result, several with an array of results.
       else resolve(statements.length === 1 ? [result] : (result as unknown[]));
     }),

@@ -2,6 +2,7 @@ import { HttpException, type Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError } from '@app/scim';
 import { bodyProblem } from '../body-errors.js';
+import { describeUnexpectedError } from '../unexpected-error.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -17,7 +18,7 @@ export function toScimError(error: unknown, logger: Logger): ScimError {
     const detail = status === 404 ? 'No such SCIM endpoint' : Array.isArray(message) ? message.join('; ') : String(message);
     return new ScimError(status, undefined, detail);
   }
-  logger.error(error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : 'Non-error thrown');
+  logger.error(describeUnexpectedError(error));
   return new ScimError(500, undefined, 'The service failed to process the request; it has been logged');
 }
 
