@@ -12,6 +12,7 @@ import {
   ValidationPipe,
   type PipeTransform,
 } from '@nestjs/common';
+import { IS_DEFINED, type ValidationError } from 'class-validator';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { TenantService } from '@app/directory';
 import { AdminAuthGuard, RolesGuard } from './admin-auth.guard.js';
@@ -20,8 +21,19 @@ import { ErrorDto } from './dto/common.dto.js';
 
 export const ADMIN_BEARER_SCHEME = 'support-token';
 
+/** Nest's validation, except that a field sent as null is refused with that alone ("<field> must not be null", see OptionalNotNull), not with every other rule null also breaks. */
+class AdminValidationPipe extends ValidationPipe {
+  protected override flattenValidationErrors(errors: ValidationError[]): string[] {
+    for (const error of errors) {
+      const isNull = error.constraints?.[IS_DEFINED];
+      if (isNull) error.constraints = { [IS_DEFINED]: isNull };
+    }
+    return super.flattenValidationErrors(errors);
+  }
+}
+
 /** Validation of every admin input: unknown fields are refused, query strings converted, every failure a 400 naming the field. */
-export const ADMIN_VALIDATION = new ValidationPipe({
+export const ADMIN_VALIDATION = new AdminValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
   transform: true,
