@@ -12,21 +12,22 @@ import {
   ValidationPipe,
   type PipeTransform,
 } from '@nestjs/common';
-import { IS_DEFINED, type ValidationError } from 'class-validator';
+import type { ValidationError } from 'class-validator';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { TenantService } from '@app/directory';
 import { AdminAuthGuard, RolesGuard } from './admin-auth.guard.js';
 import { AdminErrorsFilter } from './admin-errors.filter.js';
 import { ErrorDto } from './dto/common.dto.js';
+import { NOT_NULL } from './dto/validators.js';
 
 export const ADMIN_BEARER_SCHEME = 'support-token';
 
-/** Nest's validation, except that a field sent as null is refused with that alone ("<field> must not be null", see OptionalNotNull), not with every other rule null also breaks. */
+/** Nest's validation, except that a field sent as null is refused with that alone ("<field> must not be null", see NotNull), not with every other rule null also breaks. */
 class AdminValidationPipe extends ValidationPipe {
   protected override flattenValidationErrors(errors: ValidationError[]): string[] {
     for (const error of errors) {
-      const isNull = error.constraints?.[IS_DEFINED];
-      if (isNull) error.constraints = { [IS_DEFINED]: isNull };
+      const isNull = error.constraints?.[NOT_NULL];
+      if (isNull) error.constraints = { [NOT_NULL]: isNull };
     }
     return super.flattenValidationErrors(errors);
   }

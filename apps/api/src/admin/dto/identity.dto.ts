@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsEmail, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { AccountEntity, ClientSummary, GrantSummary, IssuedClientSecret, ScimTokenEntity } from '@app/identity';
 import { PageDto, iso } from './common.dto.js';
-import { NoControlCharacters, OptionalNotNull } from './validators.js';
+import { NoControlCharacters, NotNull, OptionalNotNull } from './validators.js';
 
 // Tenant admins
 
@@ -49,6 +49,7 @@ export function toTenantAdminDto(a: AccountEntity, now = Date.now()): TenantAdmi
 
 export class CreateTenantAdminDto {
   @ApiProperty({ example: 'a@acme.test' })
+  @NotNull()
   @IsEmail()
   @MaxLength(320)
   @NoControlCharacters()

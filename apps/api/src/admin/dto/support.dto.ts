@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MAX_SUPPORT_TOKEN_DAYS, type AccountEntity, type AccountRole, type IssuedSupportToken, type SupportTokenEntity } from '@app/identity';
 import { PageDto, iso } from './common.dto.js';
-import { NoControlCharacters, OptionalNotNull } from './validators.js';
+import { NoControlCharacters, NotNull, OptionalNotNull } from './validators.js';
 
 const ROLES = ['viewer', 'operator', 'admin'];
 
@@ -106,6 +106,7 @@ export function toIssuedSupportTokenDto(t: IssuedSupportToken): IssuedSupportTok
 
 export class CreateSupportTokenDto {
   @ApiProperty({ example: 'laptop', maxLength: 100 })
+  @NotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
@@ -121,12 +122,14 @@ export class CreateSupportTokenDto {
 
 export class CreateSupportAccountDto {
   @ApiProperty({ example: 's@atea.test' })
+  @NotNull()
   @IsEmail()
   @MaxLength(320)
   @NoControlCharacters()
   email: string;
 
   @ApiProperty({ enum: ROLES })
+  @NotNull()
   @IsIn(ROLES)
   role: AccountRole;
 }

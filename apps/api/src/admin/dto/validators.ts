@@ -1,6 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { IsDefined, Matches, ValidateIf, type ValidationOptions } from 'class-validator';
+import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+
+/** The name of the NotNull constraint: the admin validation pipe reports a null field by it alone. */
+export const NOT_NULL = 'notNull';
+
+/** Refuses `null` ("<field> must not be null"); a missing field is left to the field's other rules. */
+export function NotNull(): PropertyDecorator {
+  return ValidateBy({ name: NOT_NULL, validator: { validate: (value) => value !== null, defaultMessage: () => '$property must not be null' } });
+}
 
 /**
  * An optional field of a request body: leaving it out keeps the current value (or takes the
@@ -13,14 +21,20 @@ export function OptionalNotNull(api: ApiPropertyOptions = {}): PropertyDecorator
   return applyDecorators(
     ApiPropertyOptional({ ...api, nullable: false, description } as ApiPropertyOptions),
     ValidateIf((_object, value) => value !== undefined),
-    IsDefined({ message: '$property must not be null' }),
+    NotNull(),
   );
 }
 
 /** C0 and C1 control characters (U+0000-U+001F, U+007F-U+009F): never part of a name, slug, e-mail or description. */
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** Refuses control characters (NUL, line breaks, escape sequences) in text that people read and scripts match. */
+/** Refuses control characters (NUL, line breaks, escape sequences) in text that people read and scripts match; other types are left to @IsString. */
 export function NoControlCharacters(options: ValidationOptions = {}): PropertyDecorator {
-  return Matches(NO_CONTROL_CHARACTERS, { message: '$property must not contain control characters', ...options });
+  return ValidateBy(
+    {
+      name: 'noControlCharacters',
+      validator: { validate: (value) => typeof value !== 'string' || !CONTROL_CHARACTER.test(value), defaultMessage: () => '$property must not contain control characters' },
+    },
+    options,
+  );
 }
