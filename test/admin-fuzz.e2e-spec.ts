@@ -265,6 +265,9 @@ describe.each(dialects())('admin API under fuzzing on %s', (dialect) => {
     const at64 = await admin().post('/tenants').set('Content-Type', 'application/json').send(`{"a":${'['.repeat(63)}${']'.repeat(63)}}`);
     expect(at64.status).toBe(400);
     expect(at64.body.message).toContain('property a should not exist');
+    // The size bound (SCIM_MAX_BODY_BYTES) holds for admin bodies too.
+    const huge = await admin().post('/tenants').set('Content-Type', 'application/json').send(JSON.stringify({ slug: 'huge', name: 'n'.repeat(1_100_000) }));
+    expect(huge.body).toEqual({ statusCode: 413, message: 'The request body is too large', error: 'Payload Too Large' });
   });
 
   it('refuses null with 400: for required fields and for optional ones alike, without changing anything', async () => {
@@ -299,6 +302,7 @@ describe.each(dialects())('admin API under fuzzing on %s', (dialect) => {
     expect(await refused(`/tenants/${tenant.id}/scim-tokens`, { description: 'Entra\r\nX-Injected: 1' })).toEqual(['description must not contain control characters']);
     expect(await refused(`/tenants/${tenant.id}/clients`, { name: '\u009bEntra' })).toEqual(['name must not contain control characters']);
     expect(await refused('/me/tokens', { name: 'laptop\u007f' })).toEqual(['name must not contain control characters']);
+    expect((await admin().get('/tenants?search=%00')).body.message).toEqual(['search must not contain control characters']);
     // Printable Unicode stays welcome.
     expect((await admin().post('/tenants', { slug: 'unicode-name', name: 'Åsa Ünïcødé 😀 İstanbul' })).status).toBe(201);
   });

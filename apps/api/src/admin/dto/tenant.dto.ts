@@ -37,6 +37,7 @@ export class ListTenantsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoControlCharacters()
   search?: string;
 
   @ApiPropertyOptional({ enum: ['active', 'suspended'] })
