@@ -185,7 +185,8 @@ export function describeDatabaseError(error: unknown): string | null {
   const what = [code ?? 'no code', errno !== undefined ? `errno ${errno}` : '', sqlState ? `sqlstate ${sqlState}` : ''].filter(Boolean).join(' ');
   const lines = [`Database error ${what}: ${message}`];
   if (failed) {
-    const sql = withoutValues(String(failed.query), parameters).replace(/\s+/g, ' ');
+    // Built in code with placeholders: no value is ever part of it (scrubbing it would blank out identifiers).
+    const sql = String(failed.query).replace(/\s+/g, ' ');
     lines.push(`  statement: ${sql.length > LOGGED_SQL_LENGTH ? `${sql.slice(0, LOGGED_SQL_LENGTH)}…` : sql}`);
     lines.push(`  parameters: ${parameters.length} (values not logged)`);
   }
