@@ -24,7 +24,6 @@ interface Schema {
   example?: unknown;
   items?: Schema;
   properties?: Record<string, Schema>;
-  required?: string[];
   $ref?: string;
 }
 interface Parameter {
