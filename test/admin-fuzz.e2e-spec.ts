@@ -370,7 +370,7 @@ describe.each(dialects())('admin API under fuzzing on %s', (dialect) => {
         const res = await fetch(url, { method: op.method, headers, body });
         sent++;
         const problem = problemOf(res.status, await res.text());
-        if (problem) failures.push(`${describeRequest(op, r)} ${problem}`);
+        if (problem) failures.push(`${describeRequest(op, { ...r, body })} ${problem}`);
       }
     }
     expect(sent).toBeGreaterThan(operations.length * RUNS_PER_ROUTE);
