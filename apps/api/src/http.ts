@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
-import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { BaseExceptionFilter, HttpAdapterHost, type AbstractHttpAdapter } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppConfig } from '@app/config';
-import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
+import { DatabaseUnavailableError, describeDatabaseError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
-import { bodyProblem, UnreadableBodyException } from './body-errors.js';
+import { bodyProblem } from './body-errors.js';
+import { jsonParser, type BodyParser } from './json-body.js';
 import { RateLimits } from './limits/rate-limits.service.js';
 import { ScimRateGate } from './limits/scim-rate-gate.js';
 import { limitTokenRequests } from './limits/token-rate-limit.js';
@@ -29,6 +30,7 @@ const JSON_TYPES = ['application/json', /^application\/[\w.-]+\+json\s*(;.*)?$/i
 @Catch()
 class AppErrorsFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('SCIM');
+  private readonly unexpected = new Logger('ExceptionsHandler');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
@@ -46,21 +48,19 @@ class AppErrorsFilter extends BaseExceptionFilter {
     if (problem) return void reply.code(problem.status).send({ statusCode: problem.status, message: problem.message, error: reasonPhrase(problem.status) });
     super.catch(exception, host);
   }
+
+  /** A database error is logged without its parameters (describeDatabaseError); anything else as Nest logs it. */
+  override handleUnknownError(exception: unknown, host: ArgumentsHost, applicationRef: AbstractHttpAdapter): void {
+    const database = describeDatabaseError(exception);
+    if (!database) return super.handleUnknownError(exception, host, applicationRef);
+    this.unexpected.error(database);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (!reply.sent) void reply.code(500).send({ statusCode: 500, message: 'Internal server error', error: 'Internal Server Error' });
+  }
 }
 
 function reasonPhrase(status: number): string {
   return status === 413 ? 'Payload Too Large' : status === 415 ? 'Unsupported Media Type' : 'Bad Request';
-}
-
-type Done = (error: Error | null, value?: unknown) => void;
-type BodyParser = (req: FastifyRequest, body: string, done: Done) => void;
-
-/** Fastify's JSON parser (which refuses prototype-poisoning keys), with an empty body read as no body. */
-function jsonParser(strict: BodyParser): BodyParser {
-  return (req, body, done) => {
-    if (body.length === 0) return done(null, undefined);
-    strict(req, body, (error, value) => done(error ? new UnreadableBodyException('The request body is not valid JSON') : null, value));
-  };
 }
 
 /**
@@ -97,7 +97,7 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   limitTokenRequests(fastify, app.get(RateLimits));
   app.get(ScimRateGate).install(fastify);
   app.use(OAUTH_MOUNT, (req: IncomingMessage, res: ServerResponse) => oidc.handle(req, res));
-  const json = jsonParser(fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser);
+  const json = jsonParser(fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser, config.JSON_MAX_DEPTH);
   fastify.removeAllContentTypeParsers();
   for (const type of JSON_TYPES) fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: config.SCIM_MAX_BODY_BYTES }, json as never);
   // Form bodies are for the sign-in pages only: SCIM reads JSON alone (415 otherwise).

@@ -88,6 +88,16 @@ export class AppConfig {
   @Min(1024)
   SCIM_MAX_BODY_BYTES: number = 1_048_576;
 
+  /**
+   * Deepest nesting of objects and arrays accepted in a JSON request body (SCIM and admin API);
+   * deeper bodies get 400 before they are parsed.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(8)
+  @Max(1000)
+  JSON_MAX_DEPTH: number = 64;
+
   /** Most resources one SCIM list page returns (`count` is clamped to it). */
   @Transform(toInt)
   @IsInt()

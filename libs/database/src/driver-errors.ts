@@ -14,8 +14,13 @@ export type DriverErrorKind = 'retry' | 'unavailable' | 'conflict';
 interface DriverErrorShape {
   code?: unknown;
   errno?: unknown;
+  sqlState?: unknown;
   message?: unknown;
   fatal?: unknown;
+  /** TypeORM's QueryFailedError: the SQL text (with placeholders) and its parameters. */
+  query?: unknown;
+  parameters?: unknown;
+  stack?: unknown;
   driverError?: DriverErrorShape;
   cause?: unknown;
 }
@@ -146,4 +151,57 @@ export class DatabaseUnavailableError extends Error {
     super(message);
     this.name = 'DatabaseUnavailableError';
   }
+}
+
+/** Longest SQL text written to the log; a unit of work's batch can be long. */
+const LOGGED_SQL_LENGTH = 2000;
+
+/** Parameters shorter than this are not looked for in messages (they would blank out ordinary words). */
+const SCRUBBED_MIN_LENGTH = 4;
+
+/** Values a MySQL message quotes: `Duplicate entry '…' for key`, `Incorrect integer value: '…'`. */
+const QUOTED_VALUES = /\b(entry|value:?) '(?:[^'\\]|\\.)*'/gi;
+
+function flatten(value: unknown): unknown[] {
+  return Array.isArray(value) ? value.flatMap(flatten) : [value];
+}
+
+/** `text` without any parameter value in it, nor a value a MySQL message quotes. */
+function withoutValues(text: string, parameters: unknown[]): string {
+  let out = text;
+  for (const value of parameters) {
+    const shown = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
+    if (shown && shown.length >= SCRUBBED_MIN_LENGTH) out = out.split(shown).join('…');
+  }
+  return out.replace(QUOTED_VALUES, "$1 '…'");
+}
+
+/**
+ * A database error as the service logs it, the one place that formats one: the driver's code,
+ * errno and SQL state, its message with any value removed, the statement's SQL text (placeholders
+ * only: TypeORM's `query`, never mysql2's `sql`, which has the values filled in) and where it was
+ * sent from. Parameters are never included, only their count. Null when the error is not a
+ * database error.
+ */
+export function describeDatabaseError(error: unknown): string | null {
+  const links = chain(error);
+  const failed = links.find((e) => typeof e.query === 'string');
+  const driver = links[links.length - 1];
+  const code = links.map((e) => e.code).find((c): c is string => typeof c === 'string');
+  const errno = links.map((e) => e.errno).find((n): n is number => typeof n === 'number');
+  const sqlState = links.map((e) => e.sqlState).find((c): c is string => typeof c === 'string');
+  if (!failed && sqlState === undefined && !code?.startsWith('SQLITE_')) return null;
+  const parameters = flatten(failed?.parameters ?? []);
+  const message = withoutValues(typeof driver?.message === 'string' ? driver.message : 'no message', parameters);
+  const what = [code ?? 'no code', errno !== undefined ? `errno ${errno}` : '', sqlState ? `sqlstate ${sqlState}` : ''].filter(Boolean).join(' ');
+  const lines = [`Database error ${what}: ${message}`];
+  if (failed) {
+    // Built in code with placeholders: no value is ever part of it (scrubbing it would blank out identifiers).
+    const sql = String(failed.query).replace(/\s+/g, ' ');
+    lines.push(`  statement: ${sql.length > LOGGED_SQL_LENGTH ? `${sql.slice(0, LOGGED_SQL_LENGTH)}…` : sql}`);
+    lines.push(`  parameters: ${parameters.length} (values not logged)`);
+  }
+  const stack = typeof links[0]?.stack === 'string' ? links[0].stack : '';
+  lines.push(...stack.split('\n').filter((line) => /^\s+at /.test(line)));
+  return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 
 /** One SQL statement and its `?` parameters. */
 export interface Statement {
@@ -33,15 +33,18 @@ export interface MysqlConnection {
 }
 
 /**
- * Runs statements as one multi-statement query; the result of each, in order. Past `timeoutMs` the
- * query fails with PROTOCOL_SEQUENCE_TIMEOUT (an unavailable database: the caller drops the connection).
+ * Runs statements as one multi-statement query; the result of each, in order. A failure is
+ * TypeORM's QueryFailedError, as from any other query: it keeps the SQL text with its placeholders
+ * (mysql2's own error carries the text with the values filled in, which must never be logged).
+ * Past `timeoutMs` the query fails with PROTOCOL_SEQUENCE_TIMEOUT (an unavailable database: the
+ * caller drops the connection).
  */
 export function sendBatch(connection: MysqlConnection, statements: readonly Statement[], timeoutMs?: number): Promise<unknown[]> {
   const sql = statements.map((s) => s.sql).join(';\n');
   const values = statements.flatMap((s) => s.params);
   return new Promise((resolve, reject) =>
     connection.query({ sql, values, timeout: timeoutMs }, (error, result) => {
-      if (error) reject(error);
+      if (error) reject(new QueryFailedError(sql, values, error));
       // mysql2 answers a single statement with its result, several with an array of results.
       else resolve(statements.length === 1 ? [result] : (result as unknown[]));
     }),

@@ -12,16 +12,29 @@ import {
   ValidationPipe,
   type PipeTransform,
 } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { TenantService } from '@app/directory';
 import { AdminAuthGuard, RolesGuard } from './admin-auth.guard.js';
 import { AdminErrorsFilter } from './admin-errors.filter.js';
 import { ErrorDto } from './dto/common.dto.js';
+import { NOT_NULL } from './dto/validators.js';
 
 export const ADMIN_BEARER_SCHEME = 'support-token';
 
+/** Nest's validation, except that a field sent as null is refused with that alone ("<field> must not be null", see NotNull), not with every other rule null also breaks. */
+class AdminValidationPipe extends ValidationPipe {
+  protected override flattenValidationErrors(errors: ValidationError[]): string[] {
+    for (const error of errors) {
+      const isNull = error.constraints?.[NOT_NULL];
+      if (isNull) error.constraints = { [NOT_NULL]: isNull };
+    }
+    return super.flattenValidationErrors(errors);
+  }
+}
+
 /** Validation of every admin input: unknown fields are refused, query strings converted, every failure a 400 naming the field. */
-export const ADMIN_VALIDATION = new ValidationPipe({
+export const ADMIN_VALIDATION = new AdminValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
   transform: true,

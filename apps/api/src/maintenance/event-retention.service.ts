@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { EventLog } from '@app/directory';
+import { describeUnexpectedError } from '../unexpected-error.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -32,7 +33,7 @@ export class EventRetentionService implements OnApplicationBootstrap, OnApplicat
       if (removed > 0) this.logger.log(`Deleted ${removed} provisioning events older than ${this.config.EVENT_RETENTION_DAYS} days`);
       return removed;
     } catch (error) {
-      this.logger.warn(`Pruning provisioning events failed: ${(error as Error).message}`);
+      this.logger.warn(`Pruning provisioning events failed: ${describeUnexpectedError(error)}`);
       return 0;
     }
   }

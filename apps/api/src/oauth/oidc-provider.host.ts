@@ -10,6 +10,7 @@ import {
   OidcPayloadStore,
   type KeyMaterial,
 } from '@app/identity';
+import { describeUnexpectedError } from '../unexpected-error.js';
 import { oauthErrorPage } from './views/error.view.js';
 
 /** Where the authorization server is mounted: the path of the OAuth issuer. */
@@ -189,7 +190,7 @@ export class OidcProviderHost {
     const describe = (error: { error?: string; error_description?: string; message?: string }) =>
       `${error.error ?? 'error'}${error.error_description ? ` (${error.error_description})` : ''}`;
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) =>
-      this.logger.error(`OAuth request ${ctx.method} ${ctx.path} failed: ${error.name}: ${error.message}\n${error.stack ?? ''}`),
+      this.logger.error(`OAuth request ${ctx.method} ${ctx.path} failed: ${describeUnexpectedError(error)}`),
     );
     provider.on('grant.success', (ctx: KoaContextWithOIDC) =>
       this.logger.log(`token issued: grant_type=${String(ctx.oidc.params?.grant_type)} client=${client(ctx)}`),

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AccountService, OidcPayloadStore } from '@app/identity';
+import { describeUnexpectedError } from '../unexpected-error.js';
 
 const EVERY_MS = 10 * 60_000;
 
@@ -30,7 +31,7 @@ export class OidcPurgeJob implements OnApplicationBootstrap, OnApplicationShutdo
       if (purged) this.logger.debug(`purged ${purged} expired OAuth rows`);
       return purged;
     } catch (error) {
-      this.logger.warn(`purging expired OAuth rows failed: ${(error as Error).message}`);
+      this.logger.warn(`purging expired OAuth rows failed: ${describeUnexpectedError(error)}`);
       return 0;
     }
   }

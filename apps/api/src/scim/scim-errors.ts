@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { ScimError } from '@app/scim';
 import { bodyProblem } from '../body-errors.js';
+import { describeUnexpectedError } from '../unexpected-error.js';
 
 export const UNAVAILABLE_DETAIL = 'The service is temporarily unavailable: its database does not answer. Try again after the Retry-After delay';
 
@@ -28,7 +29,7 @@ export function toScimError(error: unknown, logger: Logger): ScimError {
     const detail = status === 404 ? 'No such SCIM endpoint' : Array.isArray(message) ? message.join('; ') : String(message);
     return new ScimError(status, undefined, detail);
   }
-  logger.error(error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : 'Non-error thrown');
+  logger.error(describeUnexpectedError(error));
   return new ScimError(500, undefined, 'The service failed to process the request; it has been logged');
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LessThan, type EntityManager } from 'typeorm';
-import { Database, type Statement } from '@app/database';
+import { Database, describeDatabaseError, type Statement } from '@app/database';
 import { ScimError } from '@app/scim';
 import { ProvisioningEventEntity, type ActorType } from './provisioning-event.entity.js';
 
@@ -51,7 +51,7 @@ export class EventLog {
     try {
       await this.db.transaction((m) => m.insert(ProvisioningEventEntity, toRow(tenantId, draft, status, detail)));
     } catch (failure) {
-      this.logger.warn(`Could not record a failed ${draft.operation} of a ${draft.resourceType}: ${(failure as Error).message}`);
+      this.logger.warn(`Could not record a failed ${draft.operation} of a ${draft.resourceType}: ${describeDatabaseError(failure) ?? (failure as Error).message}`);
     }
   }
 

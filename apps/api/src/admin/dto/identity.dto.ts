@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsEmail, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsEmail, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { AccountEntity, ClientSummary, GrantSummary, IssuedClientSecret, ScimTokenEntity } from '@app/identity';
 import { PageDto, iso } from './common.dto.js';
+import { NoControlCharacters, NotNull, OptionalNotNull } from './validators.js';
 
 // Tenant admins
 
@@ -48,8 +49,10 @@ export function toTenantAdminDto(a: AccountEntity, now = Date.now()): TenantAdmi
 
 export class CreateTenantAdminDto {
   @ApiProperty({ example: 'a@acme.test' })
+  @NotNull()
   @IsEmail()
   @MaxLength(320)
+  @NoControlCharacters()
   email: string;
 }
 
@@ -96,23 +99,21 @@ export const ClientPageDto = PageDto(ClientDto, 'ClientPageDto');
 export const toClientDto = (c: ClientSummary): ClientDto => ({ ...c, secrets: c.secrets.map((s) => ({ ...s })) });
 
 export class CreateClientDto {
-  @ApiPropertyOptional({ example: 'Microsoft Entra provisioning', maxLength: 200 })
-  @IsOptional()
+  @OptionalNotNull({ example: 'Microsoft Entra provisioning', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @NoControlCharacters()
   name?: string;
 
-  @ApiPropertyOptional({ type: [String], description: "Absolute https URIs; Entra's https://portal.azure.com/TokenAuthorize when absent" })
-  @IsOptional()
+  @OptionalNotNull({ type: [String], description: "Absolute https URIs; Entra's https://portal.azure.com/TokenAuthorize when absent." })
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
   @MaxLength(2000, { each: true })
   redirectUris?: string[];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 3650, default: 730 })
-  @IsOptional()
+  @OptionalNotNull({ minimum: 1, maximum: 3650, default: 730 })
   @IsInt()
   @Min(1)
   @Max(3650)
@@ -120,8 +121,7 @@ export class CreateClientDto {
 }
 
 export class AddClientSecretDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 3650, default: 730 })
-  @IsOptional()
+  @OptionalNotNull({ minimum: 1, maximum: 3650, default: 730 })
   @IsInt()
   @Min(1)
   @Max(3650)
@@ -224,14 +224,13 @@ export const toScimTokenDto = (t: ScimTokenEntity): ScimTokenDto => ({
 });
 
 export class CreateScimTokenDto {
-  @ApiPropertyOptional({ example: 'Entra', maxLength: 200 })
-  @IsOptional()
+  @OptionalNotNull({ example: 'Entra', maxLength: 200 })
   @IsString()
   @MaxLength(200)
+  @NoControlCharacters()
   description?: string;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 3650, default: 365, description: '0: never expires' })
-  @IsOptional()
+  @OptionalNotNull({ minimum: 0, maximum: 3650, default: 365, description: '0: never expires.' })
   @IsInt()
   @Min(0)
   @Max(3650)

@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MAX_SUPPORT_TOKEN_DAYS, type AccountEntity, type AccountRole, type IssuedSupportToken, type SupportTokenEntity } from '@app/identity';
 import { PageDto, iso } from './common.dto.js';
+import { NoControlCharacters, NotNull, OptionalNotNull } from './validators.js';
 
 const ROLES = ['viewer', 'operator', 'admin'];
 
@@ -105,13 +106,14 @@ export function toIssuedSupportTokenDto(t: IssuedSupportToken): IssuedSupportTok
 
 export class CreateSupportTokenDto {
   @ApiProperty({ example: 'laptop', maxLength: 100 })
+  @NotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @NoControlCharacters()
   name: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_SUPPORT_TOKEN_DAYS, default: 90 })
-  @IsOptional()
+  @OptionalNotNull({ minimum: 1, maximum: MAX_SUPPORT_TOKEN_DAYS, default: 90 })
   @IsInt()
   @Min(1)
   @Max(MAX_SUPPORT_TOKEN_DAYS)
@@ -120,11 +122,14 @@ export class CreateSupportTokenDto {
 
 export class CreateSupportAccountDto {
   @ApiProperty({ example: 's@atea.test' })
+  @NotNull()
   @IsEmail()
   @MaxLength(320)
+  @NoControlCharacters()
   email: string;
 
   @ApiProperty({ enum: ROLES })
+  @NotNull()
   @IsIn(ROLES)
   role: AccountRole;
 }
@@ -135,13 +140,11 @@ export class CreatedSupportAccountDto extends SupportAccountDto {
 }
 
 export class UpdateSupportAccountDto {
-  @ApiPropertyOptional({ enum: ROLES })
-  @IsOptional()
+  @OptionalNotNull({ enum: ROLES })
   @IsIn(ROLES)
   role?: AccountRole;
 
-  @ApiPropertyOptional({ description: "A disabled account's tokens stop working" })
-  @IsOptional()
+  @OptionalNotNull({ description: "A disabled account's tokens stop working." })
   @IsBoolean()
   disabled?: boolean;
 }

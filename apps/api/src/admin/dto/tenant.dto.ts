@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TENANT_SLUG_PATTERN, type TenantEntity, type TenantHealth, type TenantStatus } from '@app/directory';
 import { PageDto, PageQueryDto, iso } from './common.dto.js';
+import { NoControlCharacters, NotNull, OptionalNotNull } from './validators.js';
 
 const SLUG_MESSAGE = 'slug must be 1-64 lower-case letters, digits or hyphens, not starting or ending with a hyphen';
 
@@ -36,6 +37,7 @@ export class ListTenantsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoControlCharacters()
   search?: string;
 
   @ApiPropertyOptional({ enum: ['active', 'suspended'] })
@@ -46,29 +48,31 @@ export class ListTenantsQueryDto extends PageQueryDto {
 
 export class CreateTenantDto {
   @ApiProperty({ example: 'acme', pattern: TENANT_SLUG_PATTERN.source })
+  @NotNull()
   @IsString()
   @Matches(TENANT_SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug: string;
 
   @ApiProperty({ example: 'Acme', maxLength: 200 })
+  @NotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @NoControlCharacters()
   name: string;
 }
 
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ example: 'acme-eu', pattern: TENANT_SLUG_PATTERN.source })
-  @IsOptional()
+  @OptionalNotNull({ example: 'acme-eu', pattern: TENANT_SLUG_PATTERN.source })
   @IsString()
   @Matches(TENANT_SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 
-  @ApiPropertyOptional({ example: 'Acme Europe', maxLength: 200 })
-  @IsOptional()
+  @OptionalNotNull({ example: 'Acme Europe', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @NoControlCharacters()
   name?: string;
 }
 

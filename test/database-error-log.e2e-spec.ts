@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { LoggerService } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { adminClient, supportAccount } from './support/admin.js';
+import { entraUser, scimClient } from './support/scim-client.js';
+import { dialects, startApp, type TestApp } from './support/test-app.js';
+
+/** Every line the app logs, written as Nest's console logger writes objects and errors (own properties included). */
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  private push = (level: string) => (message: unknown, ...rest: unknown[]) =>
+    this.lines.push(`${level} ${[message, ...rest].map((m) => (typeof m === 'string' ? m : inspect(m, { depth: 6 }))).join(' ')}`);
+  log = this.push('log');
+  error = this.push('error');
+  warn = this.push('warn');
+  debug = this.push('debug');
+  verbose = this.push('verbose');
+  fatal = this.push('fatal');
+}
+
+/** A value that must never reach the log, shaped like a live API key. */
+const secretLike = () => `sk_live_${randomBytes(12).toString('hex')}`;
+
+describe.each(dialects())('a failing query in the service log (%s)', (dialect) => {
+  const logger = new CapturingLogger();
+  let t: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await startApp(dialect, {}, { logger });
+    db = t.app.get(DataSource);
+  });
+  afterAll(() => t?.close());
+
+  const databaseErrors = () => logger.lines.filter((line) => line.includes('Database error'));
+
+  it('admin door: 500 in Nest format, logged with the driver code and the statement with placeholders, never a parameter', async () => {
+    const tenant = await t.tenant();
+    const { token } = await supportAccount(t, 'operator');
+    const secret = secretLike();
+    // The column the insert names is gone: the INSERT fails in the database with the secret as a parameter.
+    await db.query('ALTER TABLE scim_tokens RENAME COLUMN description TO description_gone');
+    try {
+      const res = await adminClient(t.url, token).post(`/tenants/${tenant.id}/scim-tokens`, { description: secret });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ statusCode: 500, message: 'Internal server error', error: 'Internal Server Error' });
+    } finally {
+      await db.query('ALTER TABLE scim_tokens RENAME COLUMN description_gone TO description');
+    }
+    const [line, ...others] = databaseErrors();
+    expect(others).toEqual([]);
+    expect(line).toMatch(dialect === 'sqlite' ? /Database error SQLITE_ERROR/ : /Database error ER_BAD_FIELD_ERROR errno 1054 sqlstate 42S22/);
+    expect(line).toMatch(/statement: INSERT INTO [`"]scim_tokens[`"].*VALUES \(\?/);
+    expect(line).toMatch(/parameters: \d+ \(values not logged\)/);
+    expect(logger.lines.join('\n')).not.toContain(secret);
+  });
+
+  it('SCIM door: 500 as a SCIM Error, logged the same way', async () => {
+    logger.lines.length = 0;
+    const tenant = await t.tenant();
+    const secret = secretLike();
+    await db.query('ALTER TABLE scim_users RENAME COLUMN display_name TO display_name_gone');
+    try {
+      const res = await scimClient(t.scimUrl, tenant.token).post('/Users', entraUser(`${secret}@example.test`, { displayName: secret }));
+      expect(res.status).toBe(500);
+      expect(JSON.parse(res.text)).toMatchObject({ status: '500' });
+    } finally {
+      await db.query('ALTER TABLE scim_users RENAME COLUMN display_name_gone TO display_name');
+    }
+    const lines = databaseErrors();
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(dialect === 'sqlite' ? /Database error SQLITE_ERROR/ : /Database error ER_BAD_FIELD_ERROR errno 1054/);
+    expect(lines[0]).toMatch(/statement: .*\?/);
+    expect(logger.lines.join('\n')).not.toContain(secret);
+  });
+});
