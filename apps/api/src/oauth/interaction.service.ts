@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@app/config';
 import { TenantService } from '@app/directory';
 import { AccountService, KEY_MATERIAL, OAuthClientService, type KeyMaterial, type SignInResult } from '@app/identity';
 import { Csrf } from './csrf.js';
@@ -34,9 +35,10 @@ export class InteractionService {
     private readonly accounts: AccountService,
     private readonly clients: OAuthClientService,
     private readonly tenants: TenantService,
+    private readonly config: AppConfig,
     @Inject(KEY_MATERIAL) keys: KeyMaterial,
   ) {
-    this.csrf = new Csrf(keys.cookieKeys[0]);
+    this.csrf = new Csrf(keys.cookieKeys[0], config.publicUrl.startsWith('https:'));
   }
 
   async show(uid: string, http: Exchange): Promise<void> {
@@ -168,7 +170,7 @@ export class InteractionService {
   }
 
   private redirectToPage({ res }: Exchange, uid: string): void {
-    res.writeHead(303, { Location: `/interaction/${encodeURIComponent(uid)}`, 'Cache-Control': 'no-store' }).end();
+    res.writeHead(303, { Location: `${this.config.publicUrl}/interaction/${encodeURIComponent(uid)}`, 'Cache-Control': 'no-store' }).end();
   }
 
   private send({ res }: Exchange, status: number, body: string): void {

@@ -79,6 +79,12 @@ export class OidcProviderHost {
       ),
     );
 
+    // Every URL the server emits is built on PUBLIC_URL, never on the Host (or forwarded) header of the
+    // request: a forged Host cannot redirect a client, or its secret, elsewhere.
+    const publicUrl = new URL(config.publicUrl);
+    const publicOrigin = { protocol: publicUrl.protocol.slice(0, -1), host: publicUrl.host, hostname: publicUrl.hostname };
+    const secureCookies = publicUrl.protocol === 'https:';
+
     const configuration: Configuration = {
       adapter: createOidcAdapter({
         store: this.store,
@@ -90,10 +96,13 @@ export class OidcProviderHost {
       jwks: this.keys.jwks as unknown as Configuration['jwks'],
       cookies: {
         keys: this.keys.cookieKeys,
-        long: { httpOnly: true, sameSite: 'lax' },
-        short: { httpOnly: true, sameSite: 'lax' },
+        long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
+        short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
       },
       responseTypes: ['code'],
+      // Our clients are confidential and send their secret in the Authorization header or the form.
+      clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+      scopes: [SCIM_SCOPE],
       extraClientMetadata: { properties: ['tenant_id'] },
       clientBasedCORS: () => false,
       features: {
@@ -141,7 +150,7 @@ export class OidcProviderHost {
         return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
       },
       interactions: {
-        url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+        url: (_ctx, interaction) => `${config.publicUrl}/interaction/${interaction.uid}`,
         policy,
       },
       ttl: {
@@ -165,18 +174,17 @@ export class OidcProviderHost {
     provider.proxy = config.trustProxy !== false;
 
     provider.use(async (ctx, next) => {
+      // The request is treated as if it came to PUBLIC_URL (scheme and host), whatever its Host,
+      // X-Forwarded-Host or X-Forwarded-Proto say: discovery, redirects, resume URLs and cookies follow.
+      for (const [name, value] of Object.entries(publicOrigin)) Object.defineProperty(ctx.request, name, { value, configurable: true });
       // Where the provider is mounted, for the URLs it builds (its own detection compares the request
       // URL with the original one, which the scope default below makes differ).
       (ctx as { mountPath?: string }).mountPath = OAUTH_MOUNT;
       // Entra sends no scope; without one there is nothing to consent to and the flow ends in access_denied.
-      if (ctx.path === '/auth' && ctx.method === 'GET') {
-        const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
-        if (!scopes.has(SCIM_SCOPE)) {
-          scopes.add(SCIM_SCOPE);
-          ctx.query = { ...ctx.query, scope: [...scopes].join(' ') };
-        }
-      }
+      // The SCIM scope is the only one served: `openid` and the rest are dropped, so no ID token is issued.
+      if (ctx.path === '/auth' && ctx.method === 'GET' && ctx.query.scope !== SCIM_SCOPE) ctx.query = { ...ctx.query, scope: SCIM_SCOPE };
       await next();
+      if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') advertiseOnlyWhatIsServed(ctx.body as Record<string, unknown>);
     });
 
     this.logEvents(provider);
@@ -204,6 +212,19 @@ export class OidcProviderHost {
     provider.on('revocation.error', (ctx: KoaContextWithOIDC, error) =>
       this.logger.warn(`revocation refused: ${describe(error)} client=${client(ctx)}`),
     );
+  }
+}
+
+/**
+ * The discovery document names what the server serves and nothing more: the code flow with the
+ * answer in the query, the SCIM scope, confidential clients. oidc-provider always lists the OpenID
+ * Connect parts (id tokens, claims, `openid`), which no client of ours uses.
+ */
+function advertiseOnlyWhatIsServed(body: Record<string, unknown>): void {
+  body.response_modes_supported = ['query'];
+  body.scopes_supported = [SCIM_SCOPE];
+  for (const key of ['claims_supported', 'claims_parameter_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported']) {
+    delete body[key];
   }
 }
 
