@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { AppConfig } from '@app/config';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import {
   AccountService,
   createOidcAdapter,
@@ -9,6 +10,7 @@ import {
   OAuthClientService,
   OidcPayloadStore,
   type KeyMaterial,
+  type OidcAdapter,
 } from '@app/identity';
 import { oauthErrorPage } from './views/error.view.js';
 
@@ -86,12 +88,14 @@ export class OidcProviderHost {
     const secureCookies = publicUrl.protocol === 'https:';
 
     const configuration: Configuration = {
-      adapter: createOidcAdapter({
-        store: this.store,
-        clients: this.clients,
-        presentedClientSecret,
-        refreshTokenGraceSeconds: config.REFRESH_TOKEN_GRACE_SECONDS,
-      }) as unknown as Configuration['adapter'],
+      adapter: answeringOutages(
+        createOidcAdapter({
+          store: this.store,
+          clients: this.clients,
+          presentedClientSecret,
+          refreshTokenGraceSeconds: config.REFRESH_TOKEN_GRACE_SECONDS,
+        }),
+      ) as unknown as Configuration['adapter'],
       clients: [],
       jwks: this.keys.jwks as unknown as Configuration['jwks'],
       cookies: {
@@ -129,7 +133,7 @@ export class OidcProviderHost {
       // PKCE is required of public clients only (we have none); a code_challenge that is sent is verified.
       pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
       findAccount: async (ctx, sub) => {
-        const account = await this.accounts.findEnabled(sub);
+        const account = await outageAsOAuthError(() => this.accounts.findEnabled(sub));
         const tenantId = clientTenantId(ctx.oidc?.client);
         if (!account || (tenantId && account.tenantId !== tenantId)) return undefined;
         return { accountId: account.id, tenantId: account.tenantId, email: account.email, claims: () => ({ sub: account.id }) } satisfies OidcAccount;
@@ -184,6 +188,7 @@ export class OidcProviderHost {
       // The SCIM scope is the only one served: `openid` and the rest are dropped, so no ID token is issued.
       if (ctx.path === '/auth' && ctx.method === 'GET' && ctx.query.scope !== SCIM_SCOPE) ctx.query = { ...ctx.query, scope: SCIM_SCOPE };
       await next();
+      if (ctx.status === 503) ctx.set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
       if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') advertiseOnlyWhatIsServed(ctx.body as Record<string, unknown>);
     });
 
@@ -213,6 +218,59 @@ export class OidcProviderHost {
       this.logger.warn(`revocation refused: ${describe(error)} client=${client(ctx)}`),
     );
   }
+}
+
+/**
+ * A database outage as the OAuth protocol says it: `temporarily_unavailable` with 503 (the provider
+ * middleware adds Retry-After), instead of oidc-provider's 500 `server_error`. The driver's error
+ * stays the cause, so the login pages recognise the outage too.
+ */
+class TemporarilyUnavailable extends errors.OIDCProviderError {
+  constructor(cause: unknown) {
+    super(503, 'temporarily_unavailable');
+    Object.assign(this, { cause, expose: true, error_description: 'The service is briefly unavailable; try again in a moment' });
+  }
+}
+
+async function outageAsOAuthError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isDatabaseUnavailable(error) ? new TemporarilyUnavailable(error) : error;
+  }
+}
+
+/** The storage adapter, with every database outage turned into `temporarily_unavailable`. */
+function answeringOutages(Adapter: new (model: string) => OidcAdapter): new (model: string) => OidcAdapter {
+  return class implements OidcAdapter {
+    private readonly inner: OidcAdapter;
+
+    constructor(model: string) {
+      this.inner = new Adapter(model);
+    }
+
+    upsert(...args: Parameters<OidcAdapter['upsert']>) {
+      return outageAsOAuthError(() => this.inner.upsert(...args));
+    }
+    find(id: string) {
+      return outageAsOAuthError(() => this.inner.find(id));
+    }
+    findByUserCode(userCode: string) {
+      return outageAsOAuthError(() => this.inner.findByUserCode(userCode));
+    }
+    findByUid(uid: string) {
+      return outageAsOAuthError(() => this.inner.findByUid(uid));
+    }
+    consume(id: string) {
+      return outageAsOAuthError(() => this.inner.consume(id));
+    }
+    destroy(id: string) {
+      return outageAsOAuthError(() => this.inner.destroy(id));
+    }
+    revokeByGrantId(grantId: string) {
+      return outageAsOAuthError(() => this.inner.revokeByGrantId(grantId));
+    }
+  };
 }
 
 /**
