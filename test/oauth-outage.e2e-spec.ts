@@ -47,7 +47,8 @@ describe('OAuth while the database is down', () => {
   }
 
   it('answers temporarily_unavailable with 503 and Retry-After at the token endpoint', async () => {
-    for (const params of [{ grant_type: 'refresh_token', refresh_token: refreshToken }, { grant_type: 'client_credentials' }]) {
+    const requests: Array<Record<string, string>> = [{ grant_type: 'refresh_token', refresh_token: refreshToken }, { grant_type: 'client_credentials' }];
+    for (const params of requests) {
       const res = await tokenRequest(t, params, auth);
       expect(res.status, JSON.stringify(res.body)).toBe(503);
       expect(res.body.error).toBe('temporarily_unavailable');

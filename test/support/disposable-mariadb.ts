@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 }
 
 export async function startDisposableMariadb(): Promise<DisposableMariadb> {
-  const dir = mkdtempSync(join(tmpdir(), 'atea-mariadb-'));
+  const dir = mkdtempSync(join(tmpdir(), 'atea-oauth-mariadb-'));
   const ids = spawnSync('id', ['-u', 'mysql'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'mysql'], { encoding: 'utf8' });
   chownSync(dir, Number(ids.stdout.trim()), Number(gid.stdout.trim()));

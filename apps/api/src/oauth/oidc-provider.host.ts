@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { AppConfig } from '@app/config';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
+import { TenantService } from '@app/directory';
 import {
   AccountService,
   createOidcAdapter,
@@ -53,6 +54,7 @@ export class OidcProviderHost {
     private readonly clients: OAuthClientService,
     private readonly accounts: AccountService,
     private readonly store: OidcPayloadStore,
+    private readonly tenants: TenantService,
   ) {}
 
   get provider(): Provider {
@@ -132,14 +134,23 @@ export class OidcProviderHost {
       },
       // PKCE is required of public clients only (we have none); a code_challenge that is sent is verified.
       pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+      // Asked for every code exchange and refresh: a disabled admin, or an admin of a suspended
+      // tenant, has no account any more, so the grant gives no tokens (invalid_grant).
       findAccount: async (ctx, sub) => {
-        const account = await outageAsOAuthError(() => this.accounts.findEnabled(sub));
         const tenantId = clientTenantId(ctx.oidc?.client);
-        if (!account || (tenantId && account.tenantId !== tenantId)) return undefined;
+        const [account, tenant] = await outageAsOAuthError(() =>
+          Promise.all([this.accounts.findEnabled(sub), tenantId ? this.tenants.findById(tenantId) : null]),
+        );
+        if (!account || (tenantId && (account.tenantId !== tenantId || tenant?.status !== 'active'))) return undefined;
         return { accountId: account.id, tenantId: account.tenantId, email: account.email, claims: () => ({ sub: account.id }) } satisfies OidcAccount;
       },
-      extraTokenClaims: (ctx) => {
+      extraTokenClaims: async (ctx, token) => {
         const tenantId = clientTenantId(ctx.oidc.client);
+        // Client credentials involve no account: the tenant's status is checked here instead.
+        if (tenantId && token.kind === 'ClientCredentials') {
+          const tenant = await outageAsOAuthError(() => this.tenants.findById(tenantId));
+          if (tenant?.status !== 'active') throw new errors.UnauthorizedClient('the tenant is suspended');
+        }
         return tenantId ? { tenant_id: tenantId } : undefined;
       },
       // Refresh tokens for the code grant without `offline_access` (Entra does not ask for it).

@@ -12,6 +12,12 @@ import { PasswordCheckQueue } from './password-check-queue.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hasher.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
+/**
+ * How long an account's enabled state is trusted by the SCIM door without asking the database again:
+ * disabling takes effect at once on this instance, on the others within this time (as for SCIM tokens).
+ */
+const ENABLED_TTL_MS = 5_000;
+const MAX_CACHED = 10_000;
 const IP_WINDOW_MS = 15 * 60_000;
 const IP_MAX_DELAY_MS = 15 * 60_000;
 
@@ -32,6 +38,7 @@ export const PASSWORD_CHECK_RETRY_AFTER_SECONDS = 2;
 @Injectable()
 export class AccountService {
   private readonly checks: PasswordCheckQueue;
+  private readonly enabledCache = new Map<string, { enabled: boolean; until: number }>();
 
   constructor(
     private readonly db: Database,
@@ -68,8 +75,28 @@ export class AccountService {
       const account = await m.findOneBy(AccountEntity, { realm: tenantId, emailKey });
       if (!account) throw new IdentityError('not_found', `The tenant has no account for ${email}`);
       await m.update(AccountEntity, { id: account.id }, { disabled, updatedAt: new Date() });
+      this.forget(account.id);
       return { ...account, disabled };
     });
+  }
+
+  /**
+   * Whether the account exists and is enabled, as the SCIM door asks for every access token an admin
+   * authorized; cached for a few seconds (see ENABLED_TTL_MS).
+   */
+  async isEnabled(id: string): Promise<boolean> {
+    const now = Date.now();
+    const cached = this.enabledCache.get(id);
+    if (cached && cached.until > now) return cached.enabled;
+    const enabled = await this.db.read((m) => m.existsBy(AccountEntity, { id, disabled: false }));
+    if (this.enabledCache.size >= MAX_CACHED) this.enabledCache.clear();
+    this.enabledCache.set(id, { enabled, until: now + ENABLED_TTL_MS });
+    return enabled;
+  }
+
+  /** Drops what this instance remembers of the account (after it was disabled or enabled). */
+  forget(id: string): void {
+    this.enabledCache.delete(id);
   }
 
   /** The account, when it exists and is not disabled (a lock does not matter: it only stops password sign-in). */

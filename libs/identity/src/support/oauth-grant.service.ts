@@ -19,6 +19,12 @@ export interface GrantSummary {
   expiresAt: Date | null;
   /** When a token was last issued under the grant (every refresh issues one). */
   lastUsedAt: Date | null;
+  /**
+   * `revoked` while the tenant is suspended or the admin who authorized is disabled: no refresh and
+   * no SCIM call succeeds with it. Resuming the tenant or enabling the admin makes it active again.
+   */
+  status: 'active' | 'revoked';
+  revokedReason: 'tenant_suspended' | 'account_disabled' | null;
 }
 
 /** Token models that a client holds without a grant (client credentials). */
@@ -40,7 +46,8 @@ const seconds = (value: unknown) => (typeof value === 'number' ? new Date(value 
 export class OAuthGrantService {
   constructor(private readonly db: Database) {}
 
-  async list(tenantId: string, page: { offset: number; limit: number }): Promise<{ total: number; items: GrantSummary[] }> {
+  /** The tenant's live grants; `tenantSuspended` (the caller knows the tenant) marks every one revoked. */
+  async list(tenantId: string, page: { offset: number; limit: number }, tenantSuspended = false): Promise<{ total: number; items: GrantSummary[] }> {
     return this.db.read(async (m) => {
       const clients = await m.find(OAuthClientEntity, { where: { tenantId } });
       if (clients.length === 0) return { total: 0, items: [] };
@@ -56,6 +63,7 @@ export class OAuthGrantService {
       for (const { row, payload } of payloads) {
         const client = clients.find((c) => c.clientId === payload.clientId);
         const account = accounts.find((a) => a.id === payload.accountId);
+        const revokedReason = tenantSuspended ? 'tenant_suspended' : account?.disabled ? 'account_disabled' : null;
         items.push({
           id: row.id,
           clientId: client?.clientId ?? String(payload.clientId),
@@ -65,6 +73,8 @@ export class OAuthGrantService {
           authorizedAt: seconds(payload.iat),
           expiresAt: row.expiresAt,
           lastUsedAt: await this.lastIssued(m, row.id),
+          status: revokedReason ? 'revoked' : 'active',
+          revokedReason,
         });
       }
       return { total, items };
