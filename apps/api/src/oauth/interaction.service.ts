@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { TenantService } from '@app/directory';
-import { AccountService, KEY_MATERIAL, OAuthClientService, type KeyMaterial, type SignInResult } from '@app/identity';
+import { AccountService, KEY_MATERIAL, OAuthClientService, PASSWORD_CHECK_RETRY_AFTER_SECONDS, type KeyMaterial, type SignInResult } from '@app/identity';
 import { Csrf } from './csrf.js';
 import type { Exchange } from './exchange.js';
 import { OidcProviderHost } from './oidc-provider.host.js';
@@ -47,6 +47,7 @@ export class InteractionService {
   }
 
   login(uid: string, http: Exchange): Promise<void> {
+    if (this.accounts.passwordChecksFull) return Promise.resolve(this.tryAgainLater(http, PASSWORD_CHECK_RETRY_AFTER_SECONDS));
     return this.answering(http, () => this.signIn(uid, http));
   }
 
@@ -64,10 +65,14 @@ export class InteractionService {
     } catch (error) {
       if (!isDatabaseUnavailable(error) || http.res.headersSent) throw error;
       this.logger.warn(`interaction page unavailable: ${(error as Error).message}`);
-      const retryAfter = error instanceof DatabaseUnavailableError ? error.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS;
-      http.res.setHeader('Retry-After', String(retryAfter));
-      this.send(http, 503, unavailablePage());
+      this.tryAgainLater(http, error instanceof DatabaseUnavailableError ? error.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
+  }
+
+  /** 503 with Retry-After and a page saying to try again in a moment (the request stays valid). */
+  private tryAgainLater(http: Exchange, retryAfterSeconds: number): void {
+    http.res.setHeader('Retry-After', String(retryAfterSeconds));
+    this.send(http, 503, unavailablePage());
   }
 
   private async showPage(uid: string, http: Exchange): Promise<void> {

@@ -105,6 +105,15 @@ export class AccountService {
   }
 
   /**
+   * True while every password check slot is taken and the queue is full: a sign-in now would get
+   * `busy`. The login page asks first and answers at once, without a database round trip, so that a
+   * flood of posts costs next to nothing once the queue is full.
+   */
+  get passwordChecksFull(): boolean {
+    return this.checks.full;
+  }
+
+  /**
    * Password sign-in of an admin of `tenantId`, from the client address `ip`.
    *
    * Each password check of an account is reserved in the database before it runs (a conditional

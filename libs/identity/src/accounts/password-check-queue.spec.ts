@@ -22,6 +22,7 @@ describe('PasswordCheckQueue', () => {
       }),
     );
     expect(queue.load).toEqual({ running: 2, waiting: 3 });
+    expect(queue.full).toBe(true);
     // The 6th and 7th find the queue full and are refused at once.
     expect(await runs[5]).toBeUndefined();
     expect(await runs[6]).toBeUndefined();
@@ -29,6 +30,7 @@ describe('PasswordCheckQueue', () => {
     expect(await Promise.all(runs.slice(0, 5))).toEqual([0, 1, 2, 3, 4].map((value) => ({ value })));
     expect(peak).toBe(2);
     expect(queue.load).toEqual({ running: 0, waiting: 0 });
+    expect(queue.full).toBe(false);
   });
 
   it('frees the slot when the work throws', async () => {

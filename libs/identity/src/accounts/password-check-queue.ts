@@ -31,6 +31,11 @@ export class PasswordCheckQueue {
     }
   }
 
+  /** True when a check asked for now would be refused: every slot taken and the queue full. */
+  get full(): boolean {
+    return this.running >= this.concurrency && this.waiting.length >= this.queueLength;
+  }
+
   /** Checks running and waiting now. */
   get load(): { running: number; waiting: number } {
     return { running: this.running, waiting: this.waiting.length };
