@@ -129,13 +129,14 @@ export async function follow(browser: TestBrowser, res: Response): Promise<Respo
   let current = res;
   for (let hops = 0; hops < 10 && [302, 303].includes(current.status); hops++) {
     const location = current.headers.get('location')!;
-    if (!location.startsWith('/') && !location.startsWith(browser.base) && !isIssuerUrl(location)) return current;
+    if (!location.startsWith('/') && !location.startsWith(browser.base) && !isServiceUrl(location)) return current;
     current = await browser.get(location);
   }
   return current;
 }
 
-const isIssuerUrl = (location: string) => /\/oauth\/auth\//.test(new URL(location, 'http://x').pathname);
+/** A URL of the service under another name (PUBLIC_URL): the resume endpoint or a login page. */
+const isServiceUrl = (location: string) => /^\/(oauth\/auth|interaction)\//.test(new URL(location, 'http://x').pathname);
 
 /** The whole dialog: authorize, sign in, consent (allow or deny). Returns the final redirect to the client. */
 export async function authorizeAsAdmin(
