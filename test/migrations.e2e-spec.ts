@@ -2,6 +2,16 @@ import { DataSource } from 'typeorm';
 import { Database, dataSourceOptions } from '@app/database';
 import { bootApp, createTestDatabase, dialects, testKeyMaterial } from './support/test-app.js';
 import { entraUser, scimClient } from './support/scim-client.js';
+import { authorizedTokens } from './support/admin.js';
+
+/** Undoes migrations, newest first, up to and including `name` (later migrations may have been added). */
+async function undoThrough(dataSource: DataSource, name: string): Promise<void> {
+  for (;;) {
+    const [last] = (await dataSource.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1')) as { name: string }[];
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    if (!last || last.name === name) return;
+  }
+}
 
 /**
  * A database with users from before the JSON copies of e-mails and phone numbers: the migration
@@ -37,7 +47,7 @@ describe.each(dialects())('the user JSON-copy migration on %s', (dialect) => {
 
       // Back to the schema before the copies, then forward again: the migration fills them.
       const dataSource = await new DataSource(dataSourceOptions(database.url, [])).initialize();
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      await undoThrough(dataSource, 'UserMultiValuedJson1795711879150');
       await expect(dataSource.query('SELECT emails_json FROM scim_users')).rejects.toThrow();
       await dataSource.runMigrations({ transaction: 'each' });
       await dataSource.destroy();
@@ -50,6 +60,48 @@ describe.each(dialects())('the user JSON-copy migration on %s', (dialect) => {
         { value: 'rich@contoso.com', type: 'work', primary: true },
         { value: 'Rich@Home.example', type: 'home', display: 'Home' },
       ]);
+      await app.close();
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+/**
+ * Grants and tokens stored before their client and tenant had columns of their own: the migration
+ * fills them from the payloads, and support's grant list and client deletion find them through them.
+ */
+describe.each(dialects())('the OAuth payload client migration on %s', (dialect) => {
+  it('fills client and tenant of existing grants and tokens from their payloads', async () => {
+    const database = await createTestDatabase(dialect);
+    const env = dialect === 'mysql' ? { ...testKeyMaterial() } : {};
+    try {
+      let app = await bootApp(database.url, env);
+      const tenant = await app.tenant();
+      const other = await app.tenant();
+      const mine = await authorizedTokens(app, tenant.id);
+      await authorizedTokens(app, other.id);
+      const owners = () =>
+        app.app
+          .get(Database)
+          .read((m) => m.query("SELECT model, client_id, tenant_id FROM oidc_payloads WHERE model IN ('Grant', 'AccessToken', 'RefreshToken') ORDER BY model, client_id"));
+      const written = await owners();
+      expect(written).toHaveLength(6);
+      expect(written.filter((r: { tenant_id: string }) => r.tenant_id === tenant.id)).toEqual([
+        { model: 'AccessToken', client_id: mine.client.clientId, tenant_id: tenant.id },
+        { model: 'Grant', client_id: mine.client.clientId, tenant_id: tenant.id },
+        { model: 'RefreshToken', client_id: mine.client.clientId, tenant_id: tenant.id },
+      ]);
+      await app.close();
+
+      const dataSource = await new DataSource(dataSourceOptions(database.url, [])).initialize();
+      await undoThrough(dataSource, 'OidcPayloadClient1796010718722');
+      await expect(dataSource.query('SELECT client_id FROM oidc_payloads')).rejects.toThrow();
+      await dataSource.runMigrations({ transaction: 'each' });
+      await dataSource.destroy();
+
+      app = await bootApp(database.url, env);
+      expect(await owners()).toEqual(written);
       await app.close();
     } finally {
       await database.drop();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { dialects, startApp, type TestApp } from './support/test-app.js';
 import { entraUser, scimClient } from './support/scim-client.js';
 import { authorizeAsAdmin, ENTRA_REDIRECT, pkcePair, tokenRequest, type ClientAuth } from './support/oauth.js';
@@ -110,7 +111,8 @@ describe('operator CLI for the authorization server', () => {
   it('admin:create and client:create print what the Authorize flow needs', async () => {
     const { COMMANDS } = await import('../apps/cli/src/commands.js');
     const tenant = await t.tenant();
-    const admin = (await COMMANDS['admin:create'].run(t.app, { tenant: tenant.slug, email: 'Cli.Admin@example.test', password: 'a long enough password' })) as Record<string, string>;
+    const piped = { stdin: Readable.from(['a long enough password\n']), stderr: process.stderr };
+    const admin = (await COMMANDS['admin:create'].run(t.app, { tenant: tenant.slug, email: 'Cli.Admin@example.test' }, piped)) as Record<string, string>;
     expect(Object.keys(admin).sort()).toEqual(['email', 'id']);
     const client = (await COMMANDS['client:create'].run(t.app, { tenant: tenant.slug })) as Record<string, string>;
     expect(Object.keys(client).sort()).toEqual(['client_id', 'client_secret']);

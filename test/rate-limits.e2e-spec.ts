@@ -103,8 +103,10 @@ describe.each(dialects())('rate limits on %s', (dialect) => {
     const token = (c: { clientId: string; clientSecret: string }) =>
       request(t.url).post('/oauth/token').set('Authorization', basic(c)).type('form').send({ grant_type: 'client_credentials' });
     const { counts, responses } = await burst(12, () => token(client));
-    expect(counts.get(200)).toBe(6);
-    expect(counts.get(429)).toBe(6);
+    // Six a minute: the bucket holds six (a seventh may have refilled on a slow machine).
+    expect([...counts.keys()].sort(), JSON.stringify([...counts])).toEqual([200, 429]);
+    expect(counts.get(200)).toBeGreaterThanOrEqual(6);
+    expect(counts.get(200)).toBeLessThanOrEqual(7);
     const refused = responses.find((r) => r.status === 429)!;
     expect(refused.body.error).toBe('temporarily_unavailable');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);

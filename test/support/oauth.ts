@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import type { TestApp } from './test-app.js';
 
 export const ENTRA_REDIRECT = 'https://portal.azure.com/TokenAuthorize';
@@ -34,16 +35,13 @@ export class TestBrowser {
     url.protocol = target.protocol;
     url.host = target.host;
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(url, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...this.headers,
-        ...(cookie ? { cookie } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body,
-    });
+    const headers = {
+      ...this.headers,
+      ...(cookie ? { cookie } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    };
+    // fetch always sends the URL's own Host: a browser given another Host header goes through node:http.
+    const res = this.headers.host ? await rawRequest(method, url, headers, body) : await fetch(url, { method, redirect: 'manual', headers, body });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const eq = pair.indexOf('=');
@@ -55,6 +53,28 @@ export class TestBrowser {
     }
     return res;
   }
+}
+
+/** One HTTP exchange with exactly the headers given (Host included), as a fetch Response. */
+export function rawRequest(method: string, url: URL, headers: Record<string, string>, body?: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, v);
+        }
+        const response = new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), { status: res.statusCode, headers: responseHeaders });
+        Object.defineProperty(response, 'url', { value: url.toString() });
+        resolve(response);
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export function csrfOf(html: string): string {
@@ -109,13 +129,14 @@ export async function follow(browser: TestBrowser, res: Response): Promise<Respo
   let current = res;
   for (let hops = 0; hops < 10 && [302, 303].includes(current.status); hops++) {
     const location = current.headers.get('location')!;
-    if (!location.startsWith('/') && !location.startsWith(browser.base) && !isIssuerUrl(location)) return current;
+    if (!location.startsWith('/') && !location.startsWith(browser.base) && !isServiceUrl(location)) return current;
     current = await browser.get(location);
   }
   return current;
 }
 
-const isIssuerUrl = (location: string) => /\/oauth\/auth\//.test(new URL(location, 'http://x').pathname);
+/** A URL of the service under another name (PUBLIC_URL): the resume endpoint or a login page. */
+const isServiceUrl = (location: string) => /^\/(oauth\/auth|interaction)\//.test(new URL(location, 'http://x').pathname);
 
 /** The whole dialog: authorize, sign in, consent (allow or deny). Returns the final redirect to the client. */
 export async function authorizeAsAdmin(

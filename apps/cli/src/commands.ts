@@ -10,7 +10,9 @@ import {
   OAuthClientService,
   ScimTokenService,
   SupportAccountService,
+  TenantAdminService,
 } from '@app/identity';
+import { PROCESS_IO, readPassword, type CommandIo } from './password-input.js';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 
@@ -52,9 +54,11 @@ export class AdminCreateArgs {
   @MaxLength(320)
   email: string;
 
-  @IsString({ message: '--password is required' })
-  @IsNotEmpty({ message: '--password is required' })
-  password: string;
+  /** Deprecated: it leaves the password in the shell history. Accepted with a warning. */
+  @IsOptional()
+  @IsString({ message: '--password needs a value' })
+  @IsNotEmpty({ message: '--password needs a value' })
+  password?: string;
 }
 
 export class AdminSetDisabledArgs {
@@ -160,7 +164,7 @@ export interface Command {
   needsApp: boolean;
   /** Prints the result as text instead of JSON. */
   text?: boolean;
-  run(app: INestApplicationContext | undefined, flags: Record<string, unknown>): Promise<unknown>;
+  run(app: INestApplicationContext | undefined, flags: Record<string, unknown>, io?: CommandIo): Promise<unknown>;
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -189,10 +193,24 @@ export const COMMANDS: Record<string, Command> = {
   },
   'admin:create': {
     needsApp: true,
-    async run(app, flags) {
+    /**
+     * The password comes from standard input (a prompt without echo on a terminal, or a pipe); an
+     * empty one makes the command generate a password and print it, once, with the account.
+     */
+    async run(app, flags, io = PROCESS_IO) {
       const args = parseArgs(AdminCreateArgs, flags);
       const tenant = await app!.get(TenantService).resolve(args.tenant);
-      const account = await app!.get(AccountService).createTenantAdmin(tenant.id, args.email, args.password);
+      let password = args.password;
+      if (password !== undefined) {
+        io.stderr.write('warning: --password leaves the password in the shell history and the process list; pipe it in or answer the prompt instead\n');
+      } else {
+        password = await readPassword(io, `Password for ${args.email} (at least 12 characters; empty to generate one): `);
+      }
+      if (password === '') {
+        const created = await app!.get(TenantAdminService).create(tenant.id, args.email);
+        return { id: created.account.id, email: created.account.email, password: created.password };
+      }
+      const account = await app!.get(AccountService).createTenantAdmin(tenant.id, args.email, password);
       return { id: account.id, email: account.email };
     },
   },

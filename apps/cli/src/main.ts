@@ -5,13 +5,14 @@ import { TenantError } from '@app/directory';
 import { IdentityError } from '@app/identity';
 import { CliModule } from './cli.module.js';
 import { COMMANDS, UsageError } from './commands.js';
+import { PromptCancelled } from './password-input.js';
 
 const USAGE = `usage: npm run cli -- <command> [--flags]
 commands:
   migrate
   tenant:create --slug acme --name "Acme"
   scim-token:create --tenant acme [--expires-days 365] [--description "Entra"]
-  admin:create --tenant acme --email a@acme.test --password …
+  admin:create --tenant acme --email a@acme.test       (password from a prompt or a pipe; empty: generated)
   admin:disable --tenant acme --email a@acme.test      (admin:enable likewise)
   client:create --tenant acme [--redirect-uri …]… [--name "Microsoft Entra provisioning"] [--expires-days 730]
   client:list --tenant acme
@@ -48,7 +49,8 @@ async function main(): Promise<number> {
       error instanceof ConfigError ||
       error instanceof TenantError ||
       error instanceof IdentityError ||
-      error instanceof RangeError
+      error instanceof RangeError ||
+      error instanceof PromptCancelled
     ) {
       process.stderr.write(`${error.message}\n`);
       return error instanceof UsageError ? 2 : 1;

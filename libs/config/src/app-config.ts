@@ -254,6 +254,24 @@ export class AppConfig {
   ADMIN_AUTH_MAX_FAILURES: number = 20;
 
   /**
+   * Password checks (about 100 ms of a core each) that run at once; further sign-ins wait in a queue
+   * of LOGIN_CHECK_QUEUE (waiting costs no CPU, and slows a flood down to the pace of the checks)
+   * and, when it is full, get 503 with Retry-After at once. Keeps a flood of sign-in posts from
+   * taking the CPU from SCIM traffic.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  LOGIN_CHECK_CONCURRENCY: number = 1;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  LOGIN_CHECK_QUEUE: number = 256;
+
+  /**
    * Behind a TLS-terminating proxy or load balancer: `true` (trust every hop), a hop count, or
    * comma-separated proxy addresses/CIDRs. `false` (default) uses the socket address.
    */

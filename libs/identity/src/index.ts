@@ -20,7 +20,7 @@ export { ScimTokenService, hashToken, type IssuedScimToken, type ScimTokenPrinci
 export { IdentityError } from './identity.error.js';
 export { AccountEntity, SUPPORT_REALM, type AccountRole } from './accounts/account.entity.js';
 export { LoginThrottleEntity } from './accounts/login-throttle.entity.js';
-export { AccountService, MIN_PASSWORD_LENGTH, type SignInResult } from './accounts/account.service.js';
+export { AccountService, MIN_PASSWORD_LENGTH, PASSWORD_CHECK_RETRY_AFTER_SECONDS, type SignInResult } from './accounts/account.service.js';
 export { hashPassword, verifyPassword } from './accounts/password-hasher.js';
 export {
   KEY_MATERIAL,

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { EventLog, type Actor } from '@app/directory';
+import { EventLog, TenantService, type Actor } from '@app/directory';
 import { OAuthClientService, OAuthGrantService, ScimTokenService, TenantAdminService, type AccountEntity } from '@app/identity';
 import { recordIn } from './admin-audit.js';
 import { Roles } from './admin-auth.guard.js';
@@ -193,15 +193,17 @@ export class GrantsController {
   constructor(
     private readonly grants: OAuthGrantService,
     private readonly events: EventLog,
+    private readonly tenants: TenantService,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "List a tenant's grants: who authorized which client, when, and when it was last used" })
+  @ApiOperation({ summary: "List a tenant's grants: who authorized which client, when, when it was last used, and whether it is revoked" })
   @ApiOkResponse({ type: GrantPageDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   async list(@TenantIdParam() tenantId: string, @Query() query: PageQueryDto) {
     const p = paging(query);
-    return pageOf(p, await this.grants.list(tenantId, p), toGrantDto);
+    const tenant = await this.tenants.findById(tenantId);
+    return pageOf(p, await this.grants.list(tenantId, p, tenant?.status === 'suspended'), toGrantDto);
   }
 
   @Delete(':grantId')

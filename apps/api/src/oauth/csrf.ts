@@ -18,14 +18,18 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
  * interaction uid. A forged cross-site post has neither the cookie's value nor the key.
  */
 export class Csrf {
-  constructor(private readonly key: string) {}
+  /** `secure`: the cookie is sent over HTTPS only (PUBLIC_URL is https, whatever the hop in front says). */
+  constructor(
+    private readonly key: string,
+    private readonly secure: boolean,
+  ) {}
 
   /** The token for the page's form; sets the cookie when the browser has none yet. */
-  issue({ req, res, secure }: Exchange, uid: string): string {
+  issue({ req, res }: Exchange, uid: string): string {
     let secret = readCookie(req, COOKIE);
     if (!secret || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
       secret = randomBytes(32).toString('base64url');
-      res.appendHeader('Set-Cookie', `${COOKIE}=${secret}; Path=/interaction; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
+      res.appendHeader('Set-Cookie', `${COOKIE}=${secret}; Path=/interaction; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}`);
     }
     return this.sign(secret, uid);
   }

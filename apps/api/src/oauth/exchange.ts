@@ -8,5 +8,4 @@ export interface Exchange {
   body: unknown;
   /** The client's address (behind TRUST_PROXY, the forwarded one). */
   ip: string;
-  secure: boolean;
 }

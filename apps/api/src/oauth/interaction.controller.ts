@@ -26,5 +26,5 @@ export class InteractionController {
 
 /** The pages answer on the Node response itself, as oidc-provider does when it finishes an interaction. */
 function exchange(req: FastifyRequest, reply: FastifyReply): Exchange {
-  return { req: req.raw, res: reply.raw, body: req.body, ip: req.ip, secure: req.protocol === 'https' };
+  return { req: req.raw, res: reply.raw, body: req.body, ip: req.ip };
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { TenantService } from '@app/directory';
-import { AccountService, KEY_MATERIAL, OAuthClientService, type KeyMaterial, type SignInResult } from '@app/identity';
+import { AccountService, KEY_MATERIAL, OAuthClientService, PASSWORD_CHECK_RETRY_AFTER_SECONDS, type KeyMaterial, type SignInResult } from '@app/identity';
 import { Csrf } from './csrf.js';
 import type { Exchange } from './exchange.js';
 import { OidcProviderHost } from './oidc-provider.host.js';
 import { consentPage } from './views/consent.view.js';
-import { errorPage } from './views/error.view.js';
+import { errorPage, unavailablePage } from './views/error.view.js';
 import { PAGE_CSP } from './views/layout.js';
 import { loginPage } from './views/login.view.js';
 
@@ -34,12 +36,46 @@ export class InteractionService {
     private readonly accounts: AccountService,
     private readonly clients: OAuthClientService,
     private readonly tenants: TenantService,
+    private readonly config: AppConfig,
     @Inject(KEY_MATERIAL) keys: KeyMaterial,
   ) {
-    this.csrf = new Csrf(keys.cookieKeys[0]);
+    this.csrf = new Csrf(keys.cookieKeys[0], config.publicUrl.startsWith('https:'));
   }
 
-  async show(uid: string, http: Exchange): Promise<void> {
+  show(uid: string, http: Exchange): Promise<void> {
+    return this.answering(http, () => this.showPage(uid, http));
+  }
+
+  login(uid: string, http: Exchange): Promise<void> {
+    if (this.accounts.passwordChecksFull) return Promise.resolve(this.tryAgainLater(http, PASSWORD_CHECK_RETRY_AFTER_SECONDS));
+    return this.answering(http, () => this.signIn(uid, http));
+  }
+
+  consent(uid: string, http: Exchange): Promise<void> {
+    return this.answering(http, () => this.decide(uid, http));
+  }
+
+  /**
+   * Runs a page's work; while the database cannot serve, the browser is told to try again in a
+   * moment (503 with Retry-After) instead of being told that its request expired.
+   */
+  private async answering(http: Exchange, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || http.res.headersSent) throw error;
+      this.logger.warn(`interaction page unavailable: ${(error as Error).message}`);
+      this.tryAgainLater(http, error instanceof DatabaseUnavailableError ? error.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS);
+    }
+  }
+
+  /** 503 with Retry-After and a page saying to try again in a moment (the request stays valid). */
+  private tryAgainLater(http: Exchange, retryAfterSeconds: number): void {
+    http.res.setHeader('Retry-After', String(retryAfterSeconds));
+    this.send(http, 503, unavailablePage());
+  }
+
+  private async showPage(uid: string, http: Exchange): Promise<void> {
     const context = await this.load(uid, http);
     if (!context) return;
     const { details } = context;
@@ -48,7 +84,7 @@ export class InteractionService {
     this.send(http, 400, errorPage('This request cannot be completed', 'Atea cannot handle what the application asked for.', details.prompt.name));
   }
 
-  async login(uid: string, http: Exchange): Promise<void> {
+  private async signIn(uid: string, http: Exchange): Promise<void> {
     const context = await this.load(uid, http);
     if (!context) return;
     if (context.details.prompt.name !== 'login') return this.redirectToPage(http, uid);
@@ -63,6 +99,7 @@ export class InteractionService {
     if (!result.ok) {
       this.logger.log(`sign-in refused (${result.reason}) for tenant ${context.tenantId}`);
       const { status, message } = this.signInError(result, context.tenantName);
+      if (result.reason === 'busy') http.res.setHeader('Retry-After', String(result.retryAfterSeconds));
       if (result.reason === 'throttled') http.res.setHeader('Retry-After', String(Math.max(1, Math.ceil((result.until.getTime() - Date.now()) / 1000))));
       return this.renderLogin(http, context, status, message, email);
     }
@@ -70,7 +107,7 @@ export class InteractionService {
     await this.host.provider.interactionFinished(http.req, http.res, { login: { accountId: result.account.id } }, { mergeWithLastSubmission: false });
   }
 
-  async consent(uid: string, http: Exchange): Promise<void> {
+  private async decide(uid: string, http: Exchange): Promise<void> {
     const context = await this.load(uid, http);
     if (!context) return;
     const { details } = context;
@@ -112,7 +149,8 @@ export class InteractionService {
     let details: Details;
     try {
       details = await this.host.provider.interactionDetails(http.req, http.res);
-    } catch {
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
       details = undefined as unknown as Details;
     }
     if (!details || details.uid !== uid) {
@@ -149,6 +187,8 @@ export class InteractionService {
         };
       case 'throttled':
         return { status: 429, message: `Too many failed sign-ins from your network. Wait ${waitText(result.until)} and try again.` };
+      case 'busy':
+        return { status: 503, message: 'Atea is checking many sign-ins right now. Try again in a moment.' };
     }
   }
 
@@ -168,7 +208,7 @@ export class InteractionService {
   }
 
   private redirectToPage({ res }: Exchange, uid: string): void {
-    res.writeHead(303, { Location: `/interaction/${encodeURIComponent(uid)}`, 'Cache-Control': 'no-store' }).end();
+    res.writeHead(303, { Location: `${this.config.publicUrl}/interaction/${encodeURIComponent(uid)}`, 'Cache-Control': 'no-store' }).end();
   }
 
   private send({ res }: Exchange, status: number, body: string): void {

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { AppConfig } from '@app/config';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
+import { TenantService } from '@app/directory';
 import {
   AccountService,
   createOidcAdapter,
@@ -9,6 +11,7 @@ import {
   OAuthClientService,
   OidcPayloadStore,
   type KeyMaterial,
+  type OidcAdapter,
 } from '@app/identity';
 import { describeUnexpectedError } from '../unexpected-error.js';
 import { oauthErrorPage } from './views/error.view.js';
@@ -52,6 +55,7 @@ export class OidcProviderHost {
     private readonly clients: OAuthClientService,
     private readonly accounts: AccountService,
     private readonly store: OidcPayloadStore,
+    private readonly tenants: TenantService,
   ) {}
 
   get provider(): Provider {
@@ -80,21 +84,32 @@ export class OidcProviderHost {
       ),
     );
 
+    // Every URL the server emits is built on PUBLIC_URL, never on the Host (or forwarded) header of the
+    // request: a forged Host cannot redirect a client, or its secret, elsewhere.
+    const publicUrl = new URL(config.publicUrl);
+    const publicOrigin = { protocol: publicUrl.protocol.slice(0, -1), host: publicUrl.host, hostname: publicUrl.hostname };
+    const secureCookies = publicUrl.protocol === 'https:';
+
     const configuration: Configuration = {
-      adapter: createOidcAdapter({
-        store: this.store,
-        clients: this.clients,
-        presentedClientSecret,
-        refreshTokenGraceSeconds: config.REFRESH_TOKEN_GRACE_SECONDS,
-      }) as unknown as Configuration['adapter'],
+      adapter: answeringOutages(
+        createOidcAdapter({
+          store: this.store,
+          clients: this.clients,
+          presentedClientSecret,
+          refreshTokenGraceSeconds: config.REFRESH_TOKEN_GRACE_SECONDS,
+        }),
+      ) as unknown as Configuration['adapter'],
       clients: [],
       jwks: this.keys.jwks as unknown as Configuration['jwks'],
       cookies: {
         keys: this.keys.cookieKeys,
-        long: { httpOnly: true, sameSite: 'lax' },
-        short: { httpOnly: true, sameSite: 'lax' },
+        long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
+        short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
       },
       responseTypes: ['code'],
+      // Our clients are confidential and send their secret in the Authorization header or the form.
+      clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+      scopes: [SCIM_SCOPE],
       extraClientMetadata: { properties: ['tenant_id'] },
       clientBasedCORS: () => false,
       features: {
@@ -120,14 +135,23 @@ export class OidcProviderHost {
       },
       // PKCE is required of public clients only (we have none); a code_challenge that is sent is verified.
       pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+      // Asked for every code exchange and refresh: a disabled admin, or an admin of a suspended
+      // tenant, has no account any more, so the grant gives no tokens (invalid_grant).
       findAccount: async (ctx, sub) => {
-        const account = await this.accounts.findEnabled(sub);
         const tenantId = clientTenantId(ctx.oidc?.client);
-        if (!account || (tenantId && account.tenantId !== tenantId)) return undefined;
+        const [account, tenant] = await outageAsOAuthError(() =>
+          Promise.all([this.accounts.findEnabled(sub), tenantId ? this.tenants.findById(tenantId) : null]),
+        );
+        if (!account || (tenantId && (account.tenantId !== tenantId || tenant?.status !== 'active'))) return undefined;
         return { accountId: account.id, tenantId: account.tenantId, email: account.email, claims: () => ({ sub: account.id }) } satisfies OidcAccount;
       },
-      extraTokenClaims: (ctx) => {
+      extraTokenClaims: async (ctx, token) => {
         const tenantId = clientTenantId(ctx.oidc.client);
+        // Client credentials involve no account: the tenant's status is checked here instead.
+        if (tenantId && token.kind === 'ClientCredentials') {
+          const tenant = await outageAsOAuthError(() => this.tenants.findById(tenantId));
+          if (tenant?.status !== 'active') throw new errors.UnauthorizedClient('the tenant is suspended');
+        }
         return tenantId ? { tenant_id: tenantId } : undefined;
       },
       // Refresh tokens for the code grant without `offline_access` (Entra does not ask for it).
@@ -142,7 +166,7 @@ export class OidcProviderHost {
         return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
       },
       interactions: {
-        url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+        url: (_ctx, interaction) => `${config.publicUrl}/interaction/${interaction.uid}`,
         policy,
       },
       ttl: {
@@ -166,18 +190,18 @@ export class OidcProviderHost {
     provider.proxy = config.trustProxy !== false;
 
     provider.use(async (ctx, next) => {
+      // The request is treated as if it came to PUBLIC_URL (scheme and host), whatever its Host,
+      // X-Forwarded-Host or X-Forwarded-Proto say: discovery, redirects, resume URLs and cookies follow.
+      for (const [name, value] of Object.entries(publicOrigin)) Object.defineProperty(ctx.request, name, { value, configurable: true });
       // Where the provider is mounted, for the URLs it builds (its own detection compares the request
       // URL with the original one, which the scope default below makes differ).
       (ctx as { mountPath?: string }).mountPath = OAUTH_MOUNT;
       // Entra sends no scope; without one there is nothing to consent to and the flow ends in access_denied.
-      if (ctx.path === '/auth' && ctx.method === 'GET') {
-        const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
-        if (!scopes.has(SCIM_SCOPE)) {
-          scopes.add(SCIM_SCOPE);
-          ctx.query = { ...ctx.query, scope: [...scopes].join(' ') };
-        }
-      }
+      // The SCIM scope is the only one served: `openid` and the rest are dropped, so no ID token is issued.
+      if (ctx.path === '/auth' && ctx.method === 'GET' && ctx.query.scope !== SCIM_SCOPE) ctx.query = { ...ctx.query, scope: SCIM_SCOPE };
       await next();
+      if (ctx.status === 503) ctx.set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') advertiseOnlyWhatIsServed(ctx.body as Record<string, unknown>);
     });
 
     this.logEvents(provider);
@@ -205,6 +229,72 @@ export class OidcProviderHost {
     provider.on('revocation.error', (ctx: KoaContextWithOIDC, error) =>
       this.logger.warn(`revocation refused: ${describe(error)} client=${client(ctx)}`),
     );
+  }
+}
+
+/**
+ * A database outage as the OAuth protocol says it: `temporarily_unavailable` with 503 (the provider
+ * middleware adds Retry-After), instead of oidc-provider's 500 `server_error`. The driver's error
+ * stays the cause, so the login pages recognise the outage too.
+ */
+class TemporarilyUnavailable extends errors.OIDCProviderError {
+  constructor(cause: unknown) {
+    super(503, 'temporarily_unavailable');
+    Object.assign(this, { cause, expose: true, error_description: 'The service is briefly unavailable; try again in a moment' });
+  }
+}
+
+async function outageAsOAuthError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isDatabaseUnavailable(error) ? new TemporarilyUnavailable(error) : error;
+  }
+}
+
+/** The storage adapter, with every database outage turned into `temporarily_unavailable`. */
+function answeringOutages(Adapter: new (model: string) => OidcAdapter): new (model: string) => OidcAdapter {
+  return class implements OidcAdapter {
+    private readonly inner: OidcAdapter;
+
+    constructor(model: string) {
+      this.inner = new Adapter(model);
+    }
+
+    upsert(...args: Parameters<OidcAdapter['upsert']>) {
+      return outageAsOAuthError(() => this.inner.upsert(...args));
+    }
+    find(id: string) {
+      return outageAsOAuthError(() => this.inner.find(id));
+    }
+    findByUserCode(userCode: string) {
+      return outageAsOAuthError(() => this.inner.findByUserCode(userCode));
+    }
+    findByUid(uid: string) {
+      return outageAsOAuthError(() => this.inner.findByUid(uid));
+    }
+    consume(id: string) {
+      return outageAsOAuthError(() => this.inner.consume(id));
+    }
+    destroy(id: string) {
+      return outageAsOAuthError(() => this.inner.destroy(id));
+    }
+    revokeByGrantId(grantId: string) {
+      return outageAsOAuthError(() => this.inner.revokeByGrantId(grantId));
+    }
+  };
+}
+
+/**
+ * The discovery document names what the server serves and nothing more: the code flow with the
+ * answer in the query, the SCIM scope, confidential clients. oidc-provider always lists the OpenID
+ * Connect parts (id tokens, claims, `openid`), which no client of ours uses.
+ */
+function advertiseOnlyWhatIsServed(body: Record<string, unknown>): void {
+  body.response_modes_supported = ['query'];
+  body.scopes_supported = [SCIM_SCOPE];
+  for (const key of ['claims_supported', 'claims_parameter_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported']) {
+    delete body[key];
   }
 }
 

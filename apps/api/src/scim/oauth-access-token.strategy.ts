@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { AppConfig } from '@app/config';
+import { AccountService } from '@app/identity';
 import { OidcProviderHost } from '../oauth/oidc-provider.host.js';
 import type { ScimPrincipal } from './scim-principal.js';
 
@@ -9,13 +10,16 @@ export const OAUTH_BEARER = 'oauth-bearer';
 
 /**
  * Accepts access tokens of our authorization server (code grant and client credentials), looked up
- * in-process: the token must be live, issued for the SCIM API and carry the client's tenant.
+ * in-process: the token must be live, issued for the SCIM API and carry the client's tenant, and the
+ * admin who authorized it must still be enabled (known to every instance within a few seconds).
+ * A suspended tenant's tokens are refused by the guard.
  */
 @Injectable()
 export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_BEARER) {
   constructor(
     private readonly host: OidcProviderHost,
     private readonly config: AppConfig,
+    private readonly accounts: AccountService,
   ) {
     super();
   }
@@ -27,6 +31,8 @@ export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_B
     if (!found || found.isExpired) return false;
     const tenantId = (found.extra as { tenant_id?: unknown } | undefined)?.tenant_id;
     if (found.aud !== this.config.scimResource || typeof tenantId !== 'string') return false;
+    const accountId = (found as { accountId?: unknown }).accountId;
+    if (typeof accountId === 'string' && !(await this.accounts.isEnabled(accountId))) return false;
     return { tenantId, via: 'oauth', credentialId: found.clientId ?? '-' };
   }
 }

@@ -9,7 +9,8 @@ describe('password hashing', () => {
     expect(await verifyPassword('correct horse battery staple', a)).toBe(true);
     expect(await verifyPassword('correct horse battery stapl', a)).toBe(false);
     expect(await verifyPassword('', a)).toBe(false);
-  });
+    // Five deliberately slow hashes: on a busy machine they take longer than the default 5 s.
+  }, 30_000);
 
   it('refuses malformed hashes instead of throwing', async () => {
     for (const stored of ['', 'bcrypt$x', 'scrypt$a$b$c$d$e', 'scrypt$16384$8$1$$']) {

@@ -39,6 +39,8 @@ export interface ProviderClientMetadata {
   redirect_uris: string[];
   grant_types: string[];
   response_types: string[];
+  /** The authorization response is always in the redirect's query. */
+  response_modes: ['query'];
   token_endpoint_auth_method: 'client_secret_basic';
   tenant_id: string;
 }
@@ -170,6 +172,7 @@ export class OAuthClientService {
       redirect_uris: JSON.parse(client.redirectUris) as string[],
       grant_types: grantTypes,
       response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
+      response_modes: ['query'],
       token_endpoint_auth_method: 'client_secret_basic',
       tenant_id: client.tenantId,
     };

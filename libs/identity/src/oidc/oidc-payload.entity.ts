@@ -20,6 +20,14 @@ export class OidcPayloadEntity {
   @Column({ type: 'varchar', length: 128, nullable: true })
   uid: string | null;
 
+  /** The client of a grant, code or token (from the payload), indexed with `model`. */
+  @Column({ name: 'client_id', type: 'varchar', length: 64, nullable: true })
+  clientId: string | null;
+
+  /** The tenant of that client, indexed with `model`: support lists a tenant's grants by it. */
+  @Column({ name: 'tenant_id', type: 'varchar', length: 36, nullable: true })
+  tenantId: string | null;
+
   @Column({ name: 'user_code', type: 'varchar', length: 128, nullable: true })
   userCode: string | null;
 

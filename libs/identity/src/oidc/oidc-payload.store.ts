@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LessThan } from 'typeorm';
 import { Database, isUniqueViolation } from '@app/database';
+import { OAuthClientEntity } from '../oauth-clients/oauth-client.entity.js';
 import { OidcPayloadEntity } from './oidc-payload.entity.js';
 
 /** An oidc-provider payload, as its adapters exchange them. */
@@ -52,11 +53,15 @@ export class OidcPayloadStore {
       userCode: typeof payload.userCode === 'string' ? payload.userCode : null,
       expiresAt,
     };
+    const clientId = typeof payload.clientId === 'string' && payload.clientId.length <= 64 ? payload.clientId : null;
     await this.db.transaction(async (m) => {
       const updated = await m.update(OidcPayloadEntity, { model, id: key }, values);
       if (!updated.affected) {
+        // The client and its tenant are written once, with the row: a payload never changes client.
+        const client = clientId ? await m.findOne(OAuthClientEntity, { select: { clientId: true, tenantId: true }, where: { clientId } }) : null;
+        const owner = { clientId, tenantId: client?.tenantId ?? null };
         try {
-          await m.insert(OidcPayloadEntity, { model, id: key, ...values, consumedAt: null });
+          await m.insert(OidcPayloadEntity, { model, id: key, ...values, ...owner, consumedAt: null });
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           await m.update(OidcPayloadEntity, { model, id: key }, values);

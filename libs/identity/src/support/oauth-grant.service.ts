@@ -19,34 +19,36 @@ export interface GrantSummary {
   expiresAt: Date | null;
   /** When a token was last issued under the grant (every refresh issues one). */
   lastUsedAt: Date | null;
+  /**
+   * `revoked` while the tenant is suspended or the admin who authorized is disabled: no refresh and
+   * no SCIM call succeeds with it. Resuming the tenant or enabling the admin makes it active again.
+   */
+  status: 'active' | 'revoked';
+  revokedReason: 'tenant_suspended' | 'account_disabled' | null;
 }
 
 /** Token models that a client holds without a grant (client credentials). */
 const CLIENT_TOKEN_MODELS = ['ClientCredentials'];
 
-/** `payload LIKE` pattern matching oidc-provider's serialised `"clientId":"…"`. */
-function clientIdPattern(clientId: string): string {
-  return `%${JSON.stringify({ clientId }).slice(1, -1).replace(/[!%_]/g, (c) => `!${c}`)}%`;
-}
-
 const seconds = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000) : null);
 
 /**
- * Grants and the credentials derived from them, per tenant. oidc-provider keeps a grant's client id
- * inside its JSON payload; grants are few (one per authorization), so they are found by a pattern on
- * the payload within the `Grant` rows (the primary key's first column).
+ * Grants and the credentials derived from them, per tenant. They are found through the indexed
+ * `tenant_id` and `client_id` columns that the payload store fills from oidc-provider's payloads.
  */
 @Injectable()
 export class OAuthGrantService {
   constructor(private readonly db: Database) {}
 
-  async list(tenantId: string, page: { offset: number; limit: number }): Promise<{ total: number; items: GrantSummary[] }> {
+  /** The tenant's live grants; `tenantSuspended` (the caller knows the tenant) marks every one revoked. */
+  async list(tenantId: string, page: { offset: number; limit: number }, tenantSuspended = false): Promise<{ total: number; items: GrantSummary[] }> {
     return this.db.read(async (m) => {
       const clients = await m.find(OAuthClientEntity, { where: { tenantId } });
       if (clients.length === 0) return { total: 0, items: [] };
-      const query = this.grantsOf(m, clients.map((c) => c.clientId)).andWhere('(p.expires_at IS NULL OR p.expires_at > :now)', {
-        now: this.db.dateParam(new Date()),
-      });
+      const query = m
+        .createQueryBuilder(OidcPayloadEntity, 'p')
+        .where('p.tenant_id = :tenantId AND p.model = :model', { tenantId, model: 'Grant' })
+        .andWhere('(p.expires_at IS NULL OR p.expires_at > :now)', { now: this.db.dateParam(new Date()) });
       const total = await query.clone().getCount();
       const rows = await query.orderBy('p.id', 'ASC').offset(page.offset).limit(page.limit).getMany();
       const payloads = rows.map((row) => ({ row, payload: JSON.parse(row.payload) as Record<string, unknown> }));
@@ -56,6 +58,7 @@ export class OAuthGrantService {
       for (const { row, payload } of payloads) {
         const client = clients.find((c) => c.clientId === payload.clientId);
         const account = accounts.find((a) => a.id === payload.accountId);
+        const revokedReason = tenantSuspended ? 'tenant_suspended' : account?.disabled ? 'account_disabled' : null;
         items.push({
           id: row.id,
           clientId: client?.clientId ?? String(payload.clientId),
@@ -65,6 +68,8 @@ export class OAuthGrantService {
           authorizedAt: seconds(payload.iat),
           expiresAt: row.expiresAt,
           lastUsedAt: await this.lastIssued(m, row.id),
+          status: revokedReason ? 'revoked' : 'active',
+          revokedReason,
         });
       }
       return { total, items };
@@ -74,12 +79,10 @@ export class OAuthGrantService {
   /** Revokes a grant of the tenant and every code and token issued under it; the client's next call gets 401. */
   async revoke(tenantId: string, grantId: string, audit?: InTransaction<{ clientId: string }>): Promise<void> {
     await this.db.transaction(async (m) => {
-      const grant = await m.findOneBy(OidcPayloadEntity, { model: 'Grant', id: grantId });
-      const clientId = grant ? (JSON.parse(grant.payload) as { clientId?: unknown }).clientId : undefined;
-      const client = typeof clientId === 'string' ? await m.findOneBy(OAuthClientEntity, { clientId, tenantId }) : null;
-      if (!grant || !client) throw new IdentityError('not_found', `The tenant has no grant ${grantId}`);
+      const grant = await m.findOneBy(OidcPayloadEntity, { model: 'Grant', id: grantId, tenantId });
+      if (!grant?.clientId) throw new IdentityError('not_found', `The tenant has no grant ${grantId}`);
       await this.deleteGrants(m, [grantId]);
-      await audit?.(m, { clientId: client.clientId });
+      await audit?.(m, { clientId: grant.clientId });
     });
   }
 
@@ -106,17 +109,9 @@ export class OAuthGrantService {
 
   private async deleteClients(m: EntityManager, clientIds: string[]): Promise<void> {
     if (clientIds.length === 0) return;
-    const grants = await this.grantsOf(m, clientIds).select('p.id').getMany();
+    const grants = await m.find(OidcPayloadEntity, { select: { model: true, id: true }, where: { model: 'Grant', clientId: In(clientIds) } });
     await this.deleteGrants(m, grants.map((g) => g.id));
-    for (const clientId of clientIds) {
-      await m
-        .createQueryBuilder()
-        .delete()
-        .from(OidcPayloadEntity)
-        .where('model IN (:...models)', { models: CLIENT_TOKEN_MODELS })
-        .andWhere(`payload LIKE :pattern ESCAPE '!'`, { pattern: clientIdPattern(clientId) })
-        .execute();
-    }
+    await m.delete(OidcPayloadEntity, { model: In(CLIENT_TOKEN_MODELS), clientId: In(clientIds) });
     await m.delete(OAuthClientSecretEntity, { clientId: In(clientIds) });
     await m.delete(OAuthClientEntity, { clientId: In(clientIds) });
   }
@@ -125,13 +120,6 @@ export class OAuthGrantService {
     if (grantIds.length === 0) return;
     await m.delete(OidcPayloadEntity, { grantId: In(grantIds) });
     await m.delete(OidcPayloadEntity, { model: 'Grant', id: In(grantIds) });
-  }
-
-  private grantsOf(m: EntityManager, clientIds: string[]) {
-    const qb = m.createQueryBuilder(OidcPayloadEntity, 'p').where('p.model = :model', { model: 'Grant' });
-    const conditions = clientIds.map((_, i) => `p.payload LIKE :c${i} ESCAPE '!'`);
-    const params = Object.fromEntries(clientIds.map((id, i) => [`c${i}`, clientIdPattern(id)]));
-    return qb.andWhere(`(${conditions.join(' OR ')})`, params);
   }
 
   /** The newest issue time of the grant's access and refresh tokens. */

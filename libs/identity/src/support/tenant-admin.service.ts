@@ -42,8 +42,10 @@ export class TenantAdminService {
   }
 
   /** Disables or re-enables an admin: a disabled admin cannot sign in, and refreshing tokens they authorized fails. */
-  setDisabled(tenantId: string, id: string, disabled: boolean, audit?: InTransaction<AccountEntity>): Promise<AccountEntity> {
-    return this.change(tenantId, id, { disabled }, audit);
+  async setDisabled(tenantId: string, id: string, disabled: boolean, audit?: InTransaction<AccountEntity>): Promise<AccountEntity> {
+    const account = await this.change(tenantId, id, { disabled }, audit);
+    this.accounts.forget(id);
+    return account;
   }
 
   /** Lifts a lock after too many wrong passwords. */

@@ -175,6 +175,15 @@ export class GrantDto {
 
   @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When a token was last issued under the grant' })
   lastUsedAt: string | null;
+
+  @ApiProperty({
+    enum: ['active', 'revoked'],
+    description: 'revoked while the tenant is suspended or the admin who authorized is disabled (no refresh, no SCIM call); active again once resumed or enabled',
+  })
+  status: 'active' | 'revoked';
+
+  @ApiProperty({ enum: ['tenant_suspended', 'account_disabled'], nullable: true, type: String })
+  revokedReason: 'tenant_suspended' | 'account_disabled' | null;
 }
 
 export const GrantPageDto = PageDto(GrantDto, 'GrantPageDto');

@@ -10,6 +10,16 @@ ${code ? html`<p class="who">Error code: <code>${code}</code></p>` : ''}`,
   );
 }
 
+/** The page shown while the database cannot serve or too many sign-ins are being checked: the same request works again shortly. */
+export function unavailablePage(): string {
+  return layout(
+    'Try again in a moment',
+    html`<h1>Try again in a moment</h1>
+<div class="alert" role="alert">Atea cannot complete this step right now. Your sign-in request is still valid: try again in a moment.</div>
+<p>Reload this page, or go back and send the form again, in a few seconds.</p>`,
+  );
+}
+
 const OAUTH_MESSAGES: Record<string, string> = {
   invalid_client: 'The application that sent you here is not registered with Atea, or its registration was removed.',
   invalid_redirect_uri: 'The application asked to return to an address that is not registered for it.',
@@ -18,13 +28,14 @@ const OAUTH_MESSAGES: Record<string, string> = {
   unsupported_response_type: 'The application asked for a kind of answer Atea does not give.',
   invalid_scope: 'The application asked for permissions Atea does not know.',
   session_not_found: 'This sign-in request has expired or was already completed.',
+  temporarily_unavailable: 'Atea cannot complete this step right now. Try again in a moment.',
 };
 
 /** The page oidc-provider shows when it cannot send an error back to the client. */
 export function oauthErrorPage(error: string): string {
   const code = /^[a-z_]{1,64}$/.test(error) ? error : 'server_error';
   return errorPage(
-    code === 'server_error' ? 'Something went wrong' : 'This request cannot be completed',
+    code === 'server_error' ? 'Something went wrong' : code === 'temporarily_unavailable' ? 'Try again in a moment' : 'This request cannot be completed',
     OAUTH_MESSAGES[code] ?? 'The authorization request could not be processed.',
     code,
   );
