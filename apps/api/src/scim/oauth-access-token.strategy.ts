@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { AppConfig } from '@app/config';
 import { OidcProviderHost } from '../oauth/oidc-provider.host.js';
-import type { ScimPrincipal } from './scim-principal.js';
+import type { ScimPrincipal, ScimRequest } from './scim-principal.js';
 
 export const OAUTH_BEARER = 'oauth-bearer';
 
@@ -17,16 +17,22 @@ export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_B
     private readonly host: OidcProviderHost,
     private readonly config: AppConfig,
   ) {
-    super();
+    super({ passReqToCallback: true });
   }
 
-  async validate(token: string): Promise<ScimPrincipal | false> {
+  /** An expired token, or one not issued for the SCIM API, is refused and noted on the request for its tenant's failure count. */
+  async validate(req: ScimRequest, token: string): Promise<ScimPrincipal | false> {
     if (token.length < 20 || token.length > 200 || token.startsWith('atea_scim_')) return false;
     const { AccessToken, ClientCredentials } = this.host.provider;
     const found = (await AccessToken.find(token)) ?? (await ClientCredentials.find(token));
-    if (!found || found.isExpired) return false;
-    const tenantId = (found.extra as { tenant_id?: unknown } | undefined)?.tenant_id;
-    if (found.aud !== this.config.scimResource || typeof tenantId !== 'string') return false;
-    return { tenantId, via: 'oauth', credentialId: found.clientId ?? '-' };
+    const tenantId = (found?.extra as { tenant_id?: unknown } | undefined)?.tenant_id;
+    if (!found || typeof tenantId !== 'string') return false;
+    const credentialId = found.clientId ?? '-';
+    const refused = found.isExpired ? 'oauth-token-expired' : found.aud !== this.config.scimResource ? 'oauth-token-wrong-audience' : null;
+    if (refused) {
+      req.refused = { tenantId, reason: refused, via: 'oauth', credentialId };
+      return false;
+    }
+    return { tenantId, via: 'oauth', credentialId };
   }
 }
