@@ -5,6 +5,7 @@ import { Database } from '@app/database';
 import { ProvisioningEventEntity } from '@app/directory';
 import { ScimTokenEntity } from '@app/identity';
 import { adminClient, supportAccount, type AdminClient } from './support/admin.js';
+import { authorizeAsAdmin, ENTRA_REDIRECT, tokenRequest } from './support/oauth.js';
 import { entraUser, scimClient } from './support/scim-client.js';
 import { bootApp, dialects, startApp, type TestApp } from './support/test-app.js';
 
@@ -170,6 +171,37 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect((await operator.post(`/tenants/${tenant.id}/users/${randomUUID()}/reactivate`)).status).toBe(404);
     const log = (await viewer.get(`/tenants/${tenant.id}/events?operation=user.reactivate`)).body.items;
     expect(log).toEqual([expect.objectContaining({ actorType: 'support', requestId: 'ticket-42', resourceId: user.id, userName: 'back@contoso.com', changedAttributes: ['active'] })]);
+  });
+
+  it('Authorize again replaces the earlier grant of the same admin and client; the grants list shows who and when', async () => {
+    const tenant = await t.tenant();
+    const admin = await t.admin(tenant.id);
+    const client = await t.client(tenant.id);
+    const auth = { ...client, method: 'basic' as const };
+    const authorize = async () => {
+      const { redirect } = await authorizeAsAdmin(t, { clientId: client.clientId }, admin);
+      const token = await tokenRequest(t, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: ENTRA_REDIRECT }, auth);
+      expect(token.status).toBe(200);
+      return token.body as { access_token: string; refresh_token: string };
+    };
+    const first = await authorize();
+    const firstGrant = (await viewer.get(`/tenants/${tenant.slug}/grants`)).body.items[0];
+    for (let click = 0; click < 3; click++) await authorize();
+    const last = await authorize();
+
+    const grants = (await viewer.get(`/tenants/${tenant.slug}/grants`)).body;
+    expect(grants.total).toBe(1);
+    expect(grants.items[0]).toMatchObject({ clientId: client.clientId, accountId: admin.id, accountEmail: admin.email, authorizedAt: expect.any(String) });
+    expect(grants.items[0].id).not.toBe(firstGrant.id);
+    expect(Date.parse(grants.items[0].authorizedAt)).toBeGreaterThanOrEqual(Date.parse(firstGrant.authorizedAt));
+    // The replaced authorization's tokens are gone; the new one works.
+    expect((await scimClient(t.scimUrl, first.access_token).get('/Users')).status).toBe(401);
+    expect((await tokenRequest(t, { grant_type: 'refresh_token', refresh_token: first.refresh_token }, auth)).body.error).toBe('invalid_grant');
+    expect((await scimClient(t.scimUrl, last.access_token).get('/Users')).status).toBe(200);
+    // Another admin's authorization of the same client is their own.
+    const colleague = await t.admin(tenant.id);
+    await authorizeAsAdmin(t, { clientId: client.clientId }, colleague);
+    expect((await viewer.get(`/tenants/${tenant.slug}/grants`)).body.total).toBe(2);
   });
 
   it('exports events as CSV and NDJSON, chosen by format or by Accept', async () => {
