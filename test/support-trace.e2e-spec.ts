@@ -53,6 +53,24 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect((await viewer.get(`/tenants/${tenant.id}/events?userName=First@Contoso.com`)).body.total).toBe(2);
   });
 
+  it('a body refused before the service is reached (bad JSON, 415) is recorded for the tenant of a valid token', async () => {
+    const tenant = await t.tenant();
+    const auth = { Authorization: `Bearer ${tenant.token}` };
+    const badJson = await request(t.scimUrl).post('/Users').set(auth).set('Content-Type', 'application/scim+json').send('{"userName": "half');
+    expect(badJson.status).toBe(400);
+    const xml = await request(t.scimUrl).patch(`/Users/${randomUUID()}`).set(auth).set('Content-Type', 'application/xml').send('<op/>');
+    expect(xml.status).toBe(415);
+    // Without a valid token, nothing can be attributed to a tenant.
+    await request(t.scimUrl).post('/Users').set('Authorization', 'Bearer atea_scim_unknown').set('Content-Type', 'application/scim+json').send('{');
+
+    const items = (await viewer.get(`/tenants/${tenant.id}/events?failed=true`)).body.items;
+    expect(items.map((e: { operation: string; resourceType: string; status: number }) => [e.operation, e.resourceType, e.status])).toEqual([
+      ['patch', 'User', 415],
+      ['create', 'User', 400],
+    ]);
+    expect(items[1]).toMatchObject({ actorType: 'scim-token', detail: expect.stringContaining('JSON') });
+  });
+
   it("an expired SCIM token's call shows up in the tenant's events and health as an auth failure", async () => {
     const tenant = await t.tenant();
     const db = t.app.get(Database);

@@ -7,6 +7,7 @@ import type { AppConfig } from '@app/config';
 import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem, UnreadableBodyException } from './body-errors.js';
+import { RefusedBodyRecorder } from './scim/refused-body.recorder.js';
 import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
 
 const isScim = (url: string) => /^\/scim(\/|\?|$)/i.test(url);
@@ -14,15 +15,29 @@ const isScim = (url: string) => /^\/scim(\/|\?|$)/i.test(url);
 /** JSON media types read as request bodies: plain JSON, and SCIM's own or any other `+json`, with or without parameters. */
 const JSON_TYPES = ['application/json', /^application\/[\w.-]+\+json\s*(;.*)?$/i];
 
-/** SCIM paths answer every error in SCIM's format; other paths keep Nest's. */
+/**
+ * SCIM paths answer every error in SCIM's format (a body refused before any route is also recorded
+ * for the caller's tenant); other paths keep Nest's.
+ */
 @Catch()
 class AppErrorsFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('SCIM');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  constructor(
+    adapter: HttpAdapterHost['httpAdapter'],
+    private readonly refusedBodies: RefusedBodyRecorder,
+  ) {
+    super(adapter);
+  }
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    if (isScim(req.url)) return sendScimError(reply, toScimError(exception, this.logger), req);
+    if (isScim(req.url)) {
+      const error = toScimError(exception, this.logger);
+      if (bodyProblem(exception)) await this.refusedBodies.record(req, error);
+      return sendScimError(reply, error, req);
+    }
     const problem = bodyProblem(exception);
     if (problem) return void reply.code(problem.status).send({ statusCode: problem.status, message: problem.message, error: reasonPhrase(problem.status) });
     super.catch(exception, host);
@@ -79,6 +94,6 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     done();
   });
   configureAdminHttp(app);
-  app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter));
+  app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter, app.get(RefusedBodyRecorder)));
   app.enableShutdownHooks();
 }
