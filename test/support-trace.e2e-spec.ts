@@ -3,8 +3,8 @@ import http from 'node:http';
 import request from 'supertest';
 import { Database } from '@app/database';
 import { ProvisioningEventEntity } from '@app/directory';
-import { ScimTokenEntity } from '@app/identity';
-import { adminClient, supportAccount, type AdminClient } from './support/admin.js';
+import { OidcPayloadEntity, ScimTokenEntity, storedOidcId } from '@app/identity';
+import { adminClient, authorizedTokens, supportAccount, type AdminClient } from './support/admin.js';
 import { authorizeAsAdmin, ENTRA_REDIRECT, tokenRequest } from './support/oauth.js';
 import { entraUser, scimClient } from './support/scim-client.js';
 import { bootApp, dialects, startApp, type TestApp } from './support/test-app.js';
@@ -89,6 +89,20 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect(health.last24h).toEqual({ calls: 1, failures: 1, failureRate: 1 });
     expect(health.lastSuccessfulCallAt).toBeNull();
     expect(JSON.stringify(events)).not.toContain(tenant.token);
+  });
+
+  it("an expired OAuth access token's call is counted for the client's tenant", async () => {
+    const tenant = await t.tenant();
+    const { accessToken, client } = await authorizedTokens(t, tenant.id);
+    await t.app.get(Database).transaction((m) =>
+      m.update(OidcPayloadEntity, { model: 'AccessToken', id: storedOidcId('AccessToken', accessToken) }, { expiresAt: new Date(Date.now() - 1000) }),
+    );
+    expect((await scimClient(t.scimUrl, accessToken).get('/Users')).status).toBe(401);
+    expect((await scimClient(t.scimUrl, accessToken).get('/Groups')).status).toBe(401);
+    const items = (await viewer.get(`/tenants/${tenant.id}/events?operation=auth.failure`)).body.items;
+    expect(items).toEqual([
+      expect.objectContaining({ actorType: 'oauth-client', actorId: client.clientId, status: 401, count: 2, detail: expect.stringMatching(/^oauth-token-expired: /) }),
+    ]);
   });
 
   it('a suspended tenant and a revoked token are counted per reason; a flood adds a bounded number of rows', async () => {

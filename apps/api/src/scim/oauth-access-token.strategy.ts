@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { AppConfig } from '@app/config';
+import { OidcPayloadStore } from '@app/identity';
 import { OidcProviderHost } from '../oauth/oidc-provider.host.js';
 import type { ScimPrincipal, ScimRequest } from './scim-principal.js';
 
@@ -16,6 +17,7 @@ export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_B
   constructor(
     private readonly host: OidcProviderHost,
     private readonly config: AppConfig,
+    private readonly store: OidcPayloadStore,
   ) {
     super({ passReqToCallback: true });
   }
@@ -25,8 +27,14 @@ export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_B
     if (token.length < 20 || token.length > 200 || token.startsWith('atea_scim_')) return false;
     const { AccessToken, ClientCredentials } = this.host.provider;
     const found = (await AccessToken.find(token)) ?? (await ClientCredentials.find(token));
-    const tenantId = (found?.extra as { tenant_id?: unknown } | undefined)?.tenant_id;
-    if (!found || typeof tenantId !== 'string') return false;
+    if (!found) {
+      // oidc-provider no longer sees an expired token; its row stays until the purge, naming the tenant.
+      const expired = await this.store.expiredAccessToken(token);
+      if (expired) req.refused = { tenantId: expired.tenantId, reason: 'oauth-token-expired', via: 'oauth', credentialId: expired.clientId };
+      return false;
+    }
+    const tenantId = (found.extra as { tenant_id?: unknown } | undefined)?.tenant_id;
+    if (typeof tenantId !== 'string') return false;
     const credentialId = found.clientId ?? '-';
     const refused = found.isExpired ? 'oauth-token-expired' : found.aud !== this.config.scimResource ? 'oauth-token-wrong-audience' : null;
     if (refused) {
