@@ -22,11 +22,11 @@ export interface UserSearchHit {
   matched: { field: UserSearchField; value: string };
 }
 
-/** The lower-cased key column of each field, each with an index of its own (not led by the tenant). */
-const KEY_COLUMN: Record<UserSearchField, { table: string; column: string; value: string }> = {
-  userName: { table: 'scim_users k', column: 'k.user_name_key', value: 'u.user_name' },
-  externalId: { table: 'scim_users k', column: 'k.external_id_key', value: 'u.external_id' },
-  email: { table: 'scim_user_emails k', column: 'k.value_key', value: 'k.value' },
+/** Where each field's lower-cased key column is, each with an index of its own (not led by the tenant). */
+const KEY_COLUMN: Record<UserSearchField, { from: string; column: string; value: string }> = {
+  userName: { from: 'scim_users u', column: 'u.user_name_key', value: 'u.user_name' },
+  externalId: { from: 'scim_users u', column: 'u.external_id_key', value: 'u.external_id' },
+  email: { from: 'scim_user_emails k JOIN scim_users u ON u.id = k.user_id', column: 'k.value_key', value: 'k.value' },
 };
 
 /**
@@ -46,14 +46,13 @@ export class UserSearchService {
     const hits: UserSearchHit[] = [];
     const seen = new Set<string>();
     for (const field of fields) {
-      const { table, column, value } = KEY_COLUMN[field];
-      const join = field === 'email' ? 'JOIN scim_users u ON u.id = k.user_id' : 'JOIN scim_users u ON u.id = k.id';
+      const { from, column, value } = KEY_COLUMN[field];
       const match = query.prefix ? `${column} >= ? AND ${column} < ?` : `${column} = ?`;
       const params = query.prefix ? [key, `${key}\u{10FFFF}`] : [key];
       const [rows] = await this.db.select({
         sql:
           `SELECT u.id, u.tenant_id, u.user_name, u.external_id, u.display_name, u.active, ${value} AS matched, ` +
-          `t.slug, t.name AS tenant_name, t.status FROM ${table} ${join} JOIN tenants t ON t.id = u.tenant_id ` +
+          `t.slug, t.name AS tenant_name, t.status FROM ${from} JOIN tenants t ON t.id = u.tenant_id ` +
           `WHERE ${match} ORDER BY ${column}, u.id LIMIT ${query.limit + 1}`,
         params,
       });
