@@ -105,7 +105,7 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     ]);
   });
 
-  it('a suspended tenant and a revoked token are counted per reason; a flood adds a bounded number of rows', async () => {
+  it('a flood of 10,000 calls with a revoked token adds a bounded number of rows, and every call is counted', async () => {
     const tenant = await t.tenant();
     const { tokenHash: _hash, ...token } = (await t.app.get(Database).read((m) => m.findOneByOrFail(ScimTokenEntity, { tenantId: tenant.id }))) as ScimTokenEntity;
     expect((await operator.delete(`/tenants/${tenant.slug}/scim-tokens/${token.id}`)).status).toBe(204);

@@ -3,7 +3,6 @@ import {
   BadRequestException,
   Controller,
   Injectable,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   UseFilters,
@@ -52,8 +51,8 @@ export const UuidParam = (name: string) => Param(name, uuid(name));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The id of an existing tenant named by its id or its slug, as operators type it (the CLI takes
- * both too): 400 for something that is neither, 404 for an unknown tenant.
+ * The id of an existing tenant named by its id or its slug, as operators type it (the same resolver
+ * as the CLI's --tenant): 400 for something that is neither, 404 for an unknown tenant.
  */
 @Injectable()
 export class ExistingTenantPipe implements PipeTransform<string, Promise<string>> {
@@ -61,9 +60,8 @@ export class ExistingTenantPipe implements PipeTransform<string, Promise<string>
 
   async transform(ref: string): Promise<string> {
     if (!UUID.test(ref) && !TENANT_SLUG_PATTERN.test(ref)) throw new BadRequestException(['tenantId must be a tenant id (UUID) or slug']);
-    const tenant = UUID.test(ref) ? await this.tenants.findById(ref) : await this.tenants.findBySlug(ref);
-    if (!tenant) throw new NotFoundException(`No tenant ${ref}`);
-    return tenant.id;
+    // The CLI's resolver: an unknown tenant is a TenantError, a 404 in the admin error format.
+    return (await this.tenants.resolve(ref)).id;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Body, Delete, Get, HttpCode, Logger, NotFoundException, Patch, Post, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Logger, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { TenantHealthService, TenantService, type Actor } from '@app/directory';
 import { OAuthGrantService, ScimTokenService, type SupportPrincipal } from '@app/identity';
@@ -53,9 +53,7 @@ export class TenantsController {
   @ApiOkResponse({ type: TenantDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   async get(@TenantIdParam() id: string): Promise<TenantDto> {
-    const tenant = await this.tenants.findById(id);
-    if (!tenant) throw new NotFoundException(`No tenant ${id}`);
-    return toTenantDto(tenant);
+    return toTenantDto(await this.tenants.resolve(id));
   }
 
   @Patch(':tenantId')

@@ -59,10 +59,6 @@ export class TenantService {
     return this.db.read((m) => m.findOneBy(TenantEntity, { id }));
   }
 
-  findBySlug(slug: string): Promise<TenantEntity | null> {
-    return this.db.read((m) => m.findOneBy(TenantEntity, { slug }));
-  }
-
   /** A tenant by slug or id, as operators type it. */
   async resolve(slugOrId: string): Promise<TenantEntity> {
     const tenant = await this.db.read((m) =>
