@@ -8,6 +8,7 @@ import { adminClient, authorizedTokens, supportAccount, type AdminClient } from 
 import { authorizeAsAdmin, ENTRA_REDIRECT, tokenRequest } from './support/oauth.js';
 import { entraUser, scimClient } from './support/scim-client.js';
 import { bootApp, dialects, startApp, type TestApp } from './support/test-app.js';
+import { EventStreamService, MAX_OPEN_STREAMS } from '../apps/api/src/admin/event-stream.service.js';
 
 /** Support answers "why did provisioning fail?": traces of every call, search, export and a live view. */
 describe.each(dialects())('support tracing on %s', (dialect) => {
@@ -280,7 +281,22 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
       stream.close();
     }
     expect((await request(t.url).get(`/admin/v1/tenants/${tenant.id}/events/stream`)).status).toBe(401);
-  });
+
+    // The bound: MAX_OPEN_STREAMS streams are served, one more gets 503 with Retry-After; a closed one frees its place.
+    const open = [];
+    for (let i = 0; i < MAX_OPEN_STREAMS; i++) open.push(await openStream(`${t.url}/admin/v1/tenants/${tenant.id}/events/stream`, viewerToken));
+    try {
+      const refused = await viewer.get(`/tenants/${tenant.id}/events/stream`);
+      expect(refused.status).toBe(503);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.body).toMatchObject({ statusCode: 503, message: expect.stringContaining('Too many open event streams') });
+      open.pop()!.close();
+      await vi.waitFor(() => expect(t.app.get(EventStreamService).openStreams).toBe(MAX_OPEN_STREAMS - 1));
+      open.push(await openStream(`${t.url}/admin/v1/tenants/${tenant.id}/events/stream`, viewerToken));
+    } finally {
+      for (const stream of open) stream.close();
+    }
+  }, 60_000);
 });
 
 describe.runIf(dialects().includes('mysql'))('live events across instances on mysql', () => {

@@ -1,4 +1,4 @@
-import { Get, Headers, HttpCode, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { Get, Headers, HttpCode, Post, Query, Res, ServiceUnavailableException, StreamableFile } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiNotFoundResponse,
@@ -29,7 +29,7 @@ import {
   UserSearchResultDto,
 } from './dto/directory.dto.js';
 import { EXPORT_CONTENT_TYPES, eventExportStream, exportFormat } from './event-export.js';
-import { EventStreamService, STREAM_HEARTBEAT_MS } from './event-stream.service.js';
+import { EventStreamService, MAX_OPEN_STREAMS, STREAM_HEARTBEAT_MS, STREAM_RETRY_AFTER_SECONDS } from './event-stream.service.js';
 
 function listQuery(query: ScimListQueryDto, p: Paging, excludedAttributes?: string[]): ListQuery {
   return {
@@ -177,9 +177,12 @@ export class EventsController {
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
   @ApiNotFoundResponse({ type: ErrorDto })
-  @ApiServiceUnavailableResponse({ type: ErrorDto, description: 'Too many open streams on this instance' })
+  @ApiServiceUnavailableResponse({ type: ErrorDto, description: `Too many open streams on this instance (${MAX_OPEN_STREAMS}); with Retry-After` })
   async stream(@TenantIdParam() tenantId: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    this.streams.reserve();
+    if (!this.streams.hasRoom()) {
+      reply.header('Retry-After', String(STREAM_RETRY_AFTER_SECONDS));
+      throw new ServiceUnavailableException(`Too many open event streams on this instance (${MAX_OPEN_STREAMS}); try again later`);
+    }
     const cursor = await this.streams.cursor(tenantId, lastEventId);
     reply.hijack();
     reply.raw.writeHead(200, {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Injectable, Logger, ServiceUnavailableException, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ProvisioningEventQuery } from '@app/directory';
 import { toEventDto } from './dto/directory.dto.js';
 
@@ -8,6 +8,7 @@ export const STREAM_POLL_MS = 1000;
 /** A comment line this often keeps proxies and load balancers from closing a quiet stream. */
 export const STREAM_HEARTBEAT_MS = 15_000;
 /** Open streams per instance; one more is refused with 503 and Retry-After. */
+export const STREAM_RETRY_AFTER_SECONDS = 30;
 export const MAX_OPEN_STREAMS = 100;
 
 interface OpenStream {
@@ -32,11 +33,9 @@ export class EventStreamService implements OnModuleDestroy {
 
   constructor(private readonly events: ProvisioningEventQuery) {}
 
-  /** Refuses a stream beyond the bound, before anything is written to the response. */
-  reserve(): void {
-    if (this.streams.size >= MAX_OPEN_STREAMS) {
-      throw new ServiceUnavailableException(`Too many open event streams on this instance (${MAX_OPEN_STREAMS}); try again later`);
-    }
+  /** Whether this instance may open one more stream (at most MAX_OPEN_STREAMS). */
+  hasRoom(): boolean {
+    return this.streams.size < MAX_OPEN_STREAMS;
   }
 
   /** Where a stream starts: after `lastEventId` when the client resumes, otherwise after the tenant's newest event. */
