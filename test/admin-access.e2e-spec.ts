@@ -55,6 +55,9 @@ function routes(): [method: string, path: string, role: Role, body?: unknown][] 
     ['GET', `${t}/groups`, 'viewer'],
     ['GET', `${t}/groups/${id}`, 'viewer'],
     ['GET', `${t}/events`, 'viewer'],
+    ['GET', `${t}/events/stream`, 'viewer'],
+    ['POST', `${t}/users/${id}/reactivate`, 'operator'],
+    ['GET', '/users?q=x', 'viewer'],
   ];
 }
 
@@ -73,7 +76,7 @@ describe.each(dialects())('admin API access on %s', (dialect) => {
 
   it('the role matrix: no token, SCIM token and tenant admin get 401; a role below the route gets 403', async () => {
     const table = routes();
-    expect(table).toHaveLength(40);
+    expect(table).toHaveLength(43);
     const failures: string[] = [];
     for (const [method, path, role, body] of table) {
       for (const caller of [undefined, 'scim', 'tenantAdmin', 'viewer', 'operator', 'admin'] as const) {
@@ -103,7 +106,9 @@ describe.each(dialects())('admin API access on %s', (dialect) => {
       expect(operation.security).toEqual([{ 'support-token': [] }]);
       const success = Object.entries(operation.responses as Record<string, any>).find(([code]) => code.startsWith('2'));
       expect(success, `${method} ${documented} success response`).toBeDefined();
-      if (success![0] !== '204') expect(success![1].content['application/json'].schema, `${method} ${documented}`).toBeDefined();
+      // A live stream answers text/event-stream only; every other route answers JSON.
+      const type = template.endsWith('/events/stream') ? 'text/event-stream' : 'application/json';
+      if (success![0] !== '204') expect(success![1].content[type].schema, `${method} ${documented}`).toBeDefined();
       for (const code of ['400', '401', '403']) expect(operation.responses[code].content['application/json'].schema).toBeDefined();
       if (body !== undefined) expect(operation.requestBody?.content['application/json'].schema, `${method} ${documented} request`).toBeDefined();
     }

@@ -164,6 +164,10 @@ describe.each(dialects())('admin API: provisioned users and groups, events, heal
       failuresLast24h: 0,
       failureRateLast24h: 0,
       lastFailureAt: null,
+      lastFailureReason: null,
+      lastSuccessfulCallAt: null,
+      lastHour: { calls: 0, failures: 0, failureRate: 0 },
+      last24h: { calls: 0, failures: 0, failureRate: 0 },
     });
 
     const scim = scimClient(t.scimUrl, tenant.token);
@@ -179,6 +183,9 @@ describe.each(dialects())('admin API: provisioned users and groups, events, heal
     expect(Date.parse(health.lastProvisioningWriteAt)).toBeGreaterThan(Date.now() - 60_000);
     expect(Date.parse(health.lastProvisioningCallAt)).toBeGreaterThanOrEqual(Date.parse(health.lastProvisioningWriteAt));
     expect(Date.parse(health.lastFailureAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(health.lastFailureReason).toMatch(/not found/);
+    expect(health.lastHour).toEqual({ calls: 5, failures: 2, failureRate: 0.4 });
+    expect(Date.parse(health.lastSuccessfulCallAt)).toBeGreaterThan(Date.now() - 60_000);
     expect((await viewer.get(`/tenants/${randomUUID()}/health`)).status).toBe(404);
   });
 });

@@ -81,7 +81,9 @@ describe.each(dialects())('admin API: tenants on %s', (dialect) => {
     const created = (await operator.post('/tenants', { slug: slug('upd'), name: 'Before' })).body;
     expect((await viewer.get(`/tenants/${created.id}`)).body).toMatchObject({ id: created.id, name: 'Before' });
     expect((await viewer.get(`/tenants/${randomUUID()}`)).status).toBe(404);
-    expect((await viewer.get('/tenants/acme')).body).toEqual({ statusCode: 400, message: ['tenantId must be a UUID'], error: 'Bad Request' });
+    expect((await viewer.get(`/tenants/${created.slug}`)).body).toMatchObject({ id: created.id, name: 'Before' });
+    expect((await viewer.get('/tenants/no-such-tenant-slug')).status).toBe(404);
+    expect((await viewer.get('/tenants/Not%20A%20Slug')).body).toEqual({ statusCode: 400, message: ['tenantId must be a tenant id (UUID) or slug'], error: 'Bad Request' });
 
     const renamed = await operator.patch(`/tenants/${created.id}`, { name: 'After' });
     expect(renamed.status).toBe(200);

@@ -9,6 +9,7 @@ import { configureAdminHttp } from './admin/admin-http.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem } from './body-errors.js';
 import { jsonParser, type BodyParser } from './json-body.js';
+import { RefusedBodyRecorder } from './scim/refused-body.recorder.js';
 import { RateLimits } from './limits/rate-limits.service.js';
 import { ScimRateGate } from './limits/scim-rate-gate.js';
 import { limitTokenRequests } from './limits/token-rate-limit.js';
@@ -26,17 +27,31 @@ import { isScimPath as isScim, SCIM_CONTENT_TYPE, sendScimError, toScimError } f
 /** JSON media types read as request bodies: plain JSON, and SCIM's own or any other `+json`, with or without parameters. */
 const JSON_TYPES = ['application/json', /^application\/[\w.-]+\+json\s*(;.*)?$/i];
 
-/** SCIM paths answer every error in SCIM's format; other paths keep Nest's. */
+/**
+ * SCIM paths answer every error in SCIM's format (a body refused before any route is also recorded
+ * for the caller's tenant); other paths keep Nest's.
+ */
 @Catch()
 class AppErrorsFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('SCIM');
   private readonly unexpected = new Logger('ExceptionsHandler');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  constructor(
+    adapter: HttpAdapterHost['httpAdapter'],
+    private readonly refusedBodies: RefusedBodyRecorder,
+  ) {
+    super(adapter);
+  }
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (isAbortedRequest(exception, req)) return logAbortedRequest(req);
-    if (isScim(req.url)) return sendScimError(reply, toScimError(exception, this.logger), req);
+    if (isScim(req.url)) {
+      const error = toScimError(exception, this.logger);
+      if (bodyProblem(exception)) await this.refusedBodies.record(req, error);
+      return sendScimError(reply, error, req);
+    }
     if (isDatabaseUnavailable(exception)) {
       const seconds = exception instanceof DatabaseUnavailableError ? exception.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS;
       return void reply
@@ -114,6 +129,6 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   fastify.addHook('onRequest', trackRequest);
   fastify.addHook('onResponse', untrackRequest);
   configureAdminHttp(app);
-  app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter));
+  app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter, app.get(RefusedBodyRecorder)));
   app.enableShutdownHooks();
 }

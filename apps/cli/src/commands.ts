@@ -26,6 +26,19 @@ export class TenantCreateArgs {
   name: string;
 }
 
+export class TenantListArgs {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  search?: string;
+
+  @IsOptional()
+  @IsIn(['active', 'suspended'], { message: '--status must be active or suspended' })
+  status?: 'active' | 'suspended';
+}
+
+const TENANT_PAGE = 200;
+
 export class ScimTokenCreateArgs {
   @IsString()
   @IsNotEmpty({ message: '--tenant is required (slug or id)' })
@@ -159,7 +172,17 @@ export function parseArgs<T extends object>(type: new () => T, flags: Record<str
   return args;
 }
 
+/** A flag of a command, in commander's notation (`--slug <slug>`); `repeatable` collects every occurrence. */
+export interface Flag {
+  flags: string;
+  description: string;
+  repeatable?: boolean;
+}
+
 export interface Command {
+  /** One line for `--help`. */
+  summary: string;
+  flags: Flag[];
   /** Commands that need no database connection run without one (and without configuration). */
   needsApp: boolean;
   /** Prints the result as text instead of JSON. */
@@ -167,8 +190,13 @@ export interface Command {
   run(app: INestApplicationContext | undefined, flags: Record<string, unknown>, io?: CommandIo): Promise<unknown>;
 }
 
+const TENANT: Flag = { flags: '--tenant <slug-or-id>', description: "the tenant's slug or id" };
+const EXPIRES = (what: string, days: number): Flag => ({ flags: '--expires-days <days>', description: `days until ${what} expires (default ${days})` });
+
 export const COMMANDS: Record<string, Command> = {
   migrate: {
+    summary: 'apply the pending database migrations; prints {"applied":[…]}',
+    flags: [],
     needsApp: true,
     async run(app) {
       const applied = await app!.get(DataSource).runMigrations({ transaction: 'each' });
@@ -176,6 +204,8 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'tenant:create': {
+    summary: 'create a tenant; prints {"id","slug","name"}',
+    flags: [{ flags: '--slug <slug>', description: 'lower-case letters, digits and hyphens (1-64)' }, { flags: '--name <name>', description: 'display name' }],
     needsApp: true,
     async run(app, flags) {
       const args = parseArgs(TenantCreateArgs, flags);
@@ -183,7 +213,27 @@ export const COMMANDS: Record<string, Command> = {
       return { id: tenant.id, slug: tenant.slug, name: tenant.name };
     },
   },
+  'tenant:list': {
+    summary: 'list tenants by slug; prints [{"id","slug","name","status","createdAt"}]',
+    flags: [
+      { flags: '--search <text>', description: 'only tenants whose slug or name contains the text' },
+      { flags: '--status <status>', description: 'active or suspended' },
+    ],
+    needsApp: true,
+    async run(app, flags) {
+      const args = parseArgs(TenantListArgs, flags);
+      const tenants = app!.get(TenantService);
+      const all: unknown[] = [];
+      for (let offset = 0; ; offset += TENANT_PAGE) {
+        const { items } = await tenants.list({ search: args.search, status: args.status, offset, limit: TENANT_PAGE });
+        all.push(...items.map((t) => ({ id: t.id, slug: t.slug, name: t.name, status: t.status, createdAt: t.createdAt.toISOString() })));
+        if (items.length < TENANT_PAGE) return all;
+      }
+    },
+  },
   'scim-token:create': {
+    summary: 'issue a SCIM token (shown once); prints {"id","token","expiresAt"}',
+    flags: [TENANT, { ...EXPIRES('the token', 365), description: 'days until the token expires (default 365; 0: never)' }, { flags: '--description <text>', description: 'what the token is for, e.g. Entra' }],
     needsApp: true,
     async run(app, flags) {
       const args = parseArgs(ScimTokenCreateArgs, flags);
@@ -192,6 +242,8 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'admin:create': {
+    summary: 'create an admin of the tenant, who signs in to the Authorize dialog; prints {"id","email"}',
+    flags: [TENANT, { flags: '--email <email>', description: 'sign-in e-mail address' }, { flags: '--password <password>', description: '12 characters or more' }],
     needsApp: true,
     /**
      * The password comes from standard input (a prompt without echo on a terminal, or a pipe); an
@@ -215,14 +267,20 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'admin:disable': {
+    summary: 'disable a tenant admin: no sign-in, and tokens they authorized stop refreshing',
+    flags: [TENANT, { flags: '--email <email>', description: "the admin's e-mail address" }],
     needsApp: true,
     run: (app, flags) => setDisabled(app!, flags, true),
   },
   'admin:enable': {
+    summary: 're-enable a disabled tenant admin',
+    flags: [TENANT, { flags: '--email <email>', description: "the admin's e-mail address" }],
     needsApp: true,
     run: (app, flags) => setDisabled(app!, flags, false),
   },
   'client:create': {
+    summary: 'create an OAuth client (secret shown once); prints {"client_id","client_secret"}',
+    flags: [TENANT, { flags: '--redirect-uri <uri>', description: 'a redirect URI (repeat for several; default https://portal.azure.com/TokenAuthorize)', repeatable: true }, { flags: '--name <name>', description: 'shown on the consent page' }, EXPIRES('the secret', 730)],
     needsApp: true,
     async run(app, flags) {
       const args = parseArgs(ClientCreateArgs, flags);
@@ -236,6 +294,8 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'client:list': {
+    summary: "the tenant's clients with their secrets' ids and expiry dates",
+    flags: [TENANT],
     needsApp: true,
     async run(app, flags) {
       const args = parseArgs(ClientListArgs, flags);
@@ -244,6 +304,8 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'client:add-secret': {
+    summary: 'add a live secret to a client (shown once)',
+    flags: [{ flags: '--client <client_id>', description: 'the client' }, EXPIRES('the secret', 730)],
     needsApp: true,
     async run(app, flags) {
       const args = parseArgs(ClientAddSecretArgs, flags);
@@ -252,6 +314,8 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'client:delete-secret': {
+    summary: "delete one of a client's secrets",
+    flags: [{ flags: '--client <client_id>', description: 'the client' }, { flags: '--secret <secret_id>', description: 'the secret id from client:list' }],
     needsApp: true,
     async run(app, flags) {
       const args = parseArgs(ClientDeleteSecretArgs, flags);
@@ -260,6 +324,8 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'support:create': {
+    summary: 'create a support account and its first personal access token (shown once); prints {"id","token"}',
+    flags: [{ flags: '--email <email>', description: "the support engineer's e-mail address" }, { flags: '--role <role>', description: 'viewer, operator or admin' }, EXPIRES('the token', 90)],
     needsApp: true,
     async run(app, flags) {
       const args = parseArgs(SupportCreateArgs, flags);
@@ -268,11 +334,11 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'secrets:generate': {
+    summary: 'print key material for the OAuth server in .env format (no database needed)',
+    flags: [],
     needsApp: false,
     text: true,
-    async run(_app, flags) {
-      const unknown = Object.keys(flags);
-      if (unknown.length) throw new UsageError(`unknown flag --${unknown[0]}`);
+    async run() {
       const env = generateKeyMaterialEnv();
       return [
         '# Key material of the OAuth authorization server; the same on every instance. Keep it secret.',

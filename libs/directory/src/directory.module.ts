@@ -5,12 +5,15 @@ import { ScimUserService } from './users/scim-user.service.js';
 import { ScimGroupRepository } from './groups/scim-group.repository.js';
 import { ScimGroupService } from './groups/scim-group.service.js';
 import { EventLog } from './events/event-log.js';
+import { AuthFailureLog } from './events/auth-failure-log.js';
 import { ProvisioningEventQuery } from './events/event-query.service.js';
 import { TenantHealthService } from './tenants/tenant-health.service.js';
+import { UserSearchService } from './users/user-search.service.js';
 
 @Module({
   providers: [
     EventLog,
+    AuthFailureLog,
     TenantService,
     ScimUserRepository,
     ScimUserService,
@@ -18,7 +21,8 @@ import { TenantHealthService } from './tenants/tenant-health.service.js';
     ScimGroupService,
     ProvisioningEventQuery,
     TenantHealthService,
+    UserSearchService,
   ],
-  exports: [EventLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService],
+  exports: [EventLog, AuthFailureLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService, UserSearchService],
 })
 export class DirectoryModule {}

@@ -11,7 +11,9 @@ export { TenantService, TenantError, TENANT_SLUG_PATTERN, type TenantDoor } from
 export { ScimUserService } from './users/scim-user.service.js';
 export { ScimGroupService } from './groups/scim-group.service.js';
 export { DirectoryModule } from './directory.module.js';
-export { EventLog, type Actor, type EventDraft } from './events/event-log.js';
+export { EventLog, subjectOf, type Actor, type EventDraft, type EventSubject } from './events/event-log.js';
+export { AuthFailureLog, AUTH_FAILURE_OPERATION, type AuthFailure, type AuthFailureReason } from './events/auth-failure-log.js';
 export { ProvisioningEventEntity, type ActorType } from './events/provisioning-event.entity.js';
-export { ProvisioningEventQuery, type EventFilter } from './events/event-query.service.js';
-export { TenantHealthService, type TenantHealth } from './tenants/tenant-health.service.js';
+export { ProvisioningEventQuery, EVENT_BATCH, type EventFilter } from './events/event-query.service.js';
+export { TenantHealthService, type CallCounts, type TenantHealth } from './tenants/tenant-health.service.js';
+export { UserSearchService, USER_SEARCH_FIELDS, type UserSearchField, type UserSearchHit, type UserSearchQuery } from './users/user-search.service.js';

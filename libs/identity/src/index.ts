@@ -16,7 +16,7 @@ export const IDENTITY_ENTITIES = [
 ];
 
 export { ScimTokenEntity } from './scim-tokens/scim-token.entity.js';
-export { ScimTokenService, hashToken, type IssuedScimToken, type ScimTokenPrincipal } from './scim-tokens/scim-token.service.js';
+export { ScimTokenService, hashToken, type IssuedScimToken, type ScimTokenPrincipal, type ScimTokenRefusal } from './scim-tokens/scim-token.service.js';
 export { IdentityError } from './identity.error.js';
 export { AccountEntity, SUPPORT_REALM, type AccountRole } from './accounts/account.entity.js';
 export { LoginThrottleEntity } from './accounts/login-throttle.entity.js';

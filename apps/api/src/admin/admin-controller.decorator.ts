@@ -3,7 +3,6 @@ import {
   BadRequestException,
   Controller,
   Injectable,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   UseFilters,
@@ -14,7 +13,7 @@ import {
 } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { TenantService } from '@app/directory';
+import { TENANT_SLUG_PATTERN, TenantService } from '@app/directory';
 import { AdminAuthGuard, RolesGuard } from './admin-auth.guard.js';
 import { AdminErrorsFilter } from './admin-errors.filter.js';
 import { ErrorDto } from './dto/common.dto.js';
@@ -62,16 +61,22 @@ const uuid = (name: string) => new ParseUUIDPipe({ exceptionFactory: () => new B
 /** A route parameter that must be a UUID (400 otherwise, never a database error). */
 export const UuidParam = (name: string) => Param(name, uuid(name));
 
-/** Passes the id of an existing tenant; 404 otherwise. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The id of an existing tenant named by its id or its slug, as operators type it (the same resolver
+ * as the CLI's --tenant): 400 for something that is neither, 404 for an unknown tenant.
+ */
 @Injectable()
 export class ExistingTenantPipe implements PipeTransform<string, Promise<string>> {
   constructor(private readonly tenants: TenantService) {}
 
-  async transform(id: string): Promise<string> {
-    if (!(await this.tenants.findById(id))) throw new NotFoundException(`No tenant ${id}`);
-    return id;
+  async transform(ref: string): Promise<string> {
+    if (!UUID.test(ref) && !TENANT_SLUG_PATTERN.test(ref)) throw new BadRequestException(['tenantId must be a tenant id (UUID) or slug']);
+    // The CLI's resolver: an unknown tenant is a TenantError, a 404 in the admin error format.
+    return (await this.tenants.resolve(ref)).id;
   }
 }
 
-/** `:tenantId` of an existing tenant (400 for a malformed id, 404 for an unknown one). */
-export const TenantIdParam = () => Param('tenantId', uuid('tenantId'), ExistingTenantPipe);
+/** `:tenantId`, the id or slug of an existing tenant, as its id (400 for a malformed one, 404 for an unknown one). */
+export const TenantIdParam = () => Param('tenantId', ExistingTenantPipe);

@@ -4,7 +4,8 @@ import { DirectoryModule } from '@app/directory';
 import { IdentityModule } from '@app/identity';
 import { AdminBearerStrategy } from './admin-bearer.strategy.js';
 import { ExistingTenantPipe } from './admin-controller.decorator.js';
-import { EventsController, GroupsController, UsersController } from './directory.controller.js';
+import { EventsController, GroupsController, UserSearchController, UsersController } from './directory.controller.js';
+import { EventStreamService } from './event-stream.service.js';
 import { MeController, SupportAccountsController } from './support-accounts.controller.js';
 import { ClientsController, GrantsController, ScimTokensController, TenantAdminsController } from './tenant-identity.controller.js';
 import { TenantLimitsController } from './tenant-limits.controller.js';
@@ -23,9 +24,10 @@ import { TenantsController } from './tenants.controller.js';
     GrantsController,
     ScimTokensController,
     UsersController,
+    UserSearchController,
     GroupsController,
     EventsController,
   ],
-  providers: [AdminBearerStrategy, ExistingTenantPipe],
+  providers: [AdminBearerStrategy, ExistingTenantPipe, EventStreamService],
 })
 export class AdminModule {}

@@ -1,9 +1,9 @@
-import { Body, Delete, Get, HttpCode, Logger, NotFoundException, Patch, Post, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Logger, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { TenantHealthService, TenantService, type Actor } from '@app/directory';
 import { OAuthGrantService, ScimTokenService, type SupportPrincipal } from '@app/identity';
 import { Roles } from './admin-auth.guard.js';
-import { AdminController, TenantIdParam, UuidParam } from './admin-controller.decorator.js';
+import { AdminController, TenantIdParam } from './admin-controller.decorator.js';
 import { Principal, SupportActor } from './admin-principal.js';
 import { ErrorDto, pageOf, paging } from './dto/common.dto.js';
 import {
@@ -52,10 +52,8 @@ export class TenantsController {
   @ApiOperation({ summary: 'Get a tenant' })
   @ApiOkResponse({ type: TenantDto })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async get(@UuidParam('tenantId') id: string): Promise<TenantDto> {
-    const tenant = await this.tenants.findById(id);
-    if (!tenant) throw new NotFoundException(`No tenant ${id}`);
-    return toTenantDto(tenant);
+  async get(@TenantIdParam() id: string): Promise<TenantDto> {
+    return toTenantDto(await this.tenants.resolve(id));
   }
 
   @Patch(':tenantId')
@@ -64,7 +62,7 @@ export class TenantsController {
   @ApiOkResponse({ type: TenantDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'The slug is taken' })
-  async update(@SupportActor() actor: Actor, @UuidParam('tenantId') id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
+  async update(@SupportActor() actor: Actor, @TenantIdParam() id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
     return toTenantDto(await this.tenants.update(id, body, tenantEvent(actor, 'tenant.update')));
   }
 
@@ -74,7 +72,7 @@ export class TenantsController {
   @ApiOperation({ summary: "Suspend a tenant: its SCIM calls get 403 and its admins cannot sign in" })
   @ApiOkResponse({ type: TenantDto })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async suspend(@SupportActor() actor: Actor, @UuidParam('tenantId') id: string): Promise<TenantDto> {
+  async suspend(@SupportActor() actor: Actor, @TenantIdParam() id: string): Promise<TenantDto> {
     return toTenantDto(await this.tenants.setStatus(id, 'suspended', tenantEvent(actor, 'tenant.suspend')));
   }
 
@@ -84,7 +82,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Resume a suspended tenant' })
   @ApiOkResponse({ type: TenantDto })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async resume(@SupportActor() actor: Actor, @UuidParam('tenantId') id: string): Promise<TenantDto> {
+  async resume(@SupportActor() actor: Actor, @TenantIdParam() id: string): Promise<TenantDto> {
     return toTenantDto(await this.tenants.setStatus(id, 'active', tenantEvent(actor, 'tenant.resume')));
   }
 
@@ -98,7 +96,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Delete a tenant with all its data (users, groups, accounts, clients, grants, tokens, events); ?confirm=<slug> is required' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async delete(@Principal() me: SupportPrincipal, @UuidParam('tenantId') id: string, @Query() query: DeleteTenantQueryDto): Promise<void> {
+  async delete(@Principal() me: SupportPrincipal, @TenantIdParam() id: string, @Query() query: DeleteTenantQueryDto): Promise<void> {
     const tenant = await this.tenants.delete(id, query.confirm, (m) => this.grants.purgeTenant(m, id));
     this.logger.log(`tenant ${tenant.id} (${tenant.slug}) deleted with its data by support account ${me.accountId}`);
   }

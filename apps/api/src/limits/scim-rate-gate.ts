@@ -9,6 +9,9 @@ const MAX_REMEMBERED = 10_000;
 /** Marks a request whose SCIM rate was already counted at the door. */
 const COUNTED = Symbol('scimRateCounted');
 
+/** What the gate reads of a request: its headers (and its own mark). */
+type Headed = { headers: Record<string, string | string[] | undefined> };
+
 interface Remembered {
   tenantId: string;
   ownPerSecond: number | null;
@@ -45,7 +48,7 @@ export class ScimRateGate {
    * Called by the SCIM guard once the token is valid: remembers the token's tenant for the next
    * request, and counts this one unless the door already did. Returns the verdict.
    */
-  async countAfterAuthentication(req: FastifyRequest, tenantId: string, ownPerSecond: number | null): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+  async countAfterAuthentication(req: Headed, tenantId: string, ownPerSecond: number | null): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
     const digest = bearerDigest(req.headers.authorization);
     if (digest) {
       if (this.known.size >= MAX_REMEMBERED && !this.known.has(digest)) this.known.clear();
@@ -57,13 +60,13 @@ export class ScimRateGate {
   }
 
   /** Called when a token failed authentication: it is no longer counted against its tenant. */
-  forget(req: FastifyRequest): void {
+  forget(req: Headed): void {
     const digest = bearerDigest(req.headers.authorization);
     if (digest) this.known.delete(digest);
   }
 }
 
-function bearerDigest(header: string | undefined): string | undefined {
-  if (!header || header.length > 4096 || !/^bearer\s/i.test(header)) return undefined;
+function bearerDigest(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string' || header.length > 4096 || !/^bearer\s/i.test(header)) return undefined;
   return createHash('sha256').update(header.slice(7).trim()).digest('base64url');
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { TenantService } from '@app/directory';
-import { AccountService, KEY_MATERIAL, OAuthClientService, PASSWORD_CHECK_RETRY_AFTER_SECONDS, type KeyMaterial, type SignInResult } from '@app/identity';
+import { AccountService, KEY_MATERIAL, OAuthClientService, OAuthGrantService, PASSWORD_CHECK_RETRY_AFTER_SECONDS, type KeyMaterial, type SignInResult } from '@app/identity';
 import { Csrf } from './csrf.js';
 import type { Exchange } from './exchange.js';
 import { OidcProviderHost } from './oidc-provider.host.js';
@@ -35,6 +35,7 @@ export class InteractionService {
     private readonly host: OidcProviderHost,
     private readonly accounts: AccountService,
     private readonly clients: OAuthClientService,
+    private readonly grants: OAuthGrantService,
     private readonly tenants: TenantService,
     private readonly config: AppConfig,
     @Inject(KEY_MATERIAL) keys: KeyMaterial,
@@ -140,7 +141,12 @@ export class InteractionService {
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
-    this.logger.log(`account ${accountId} authorized client ${String(details.params.client_id)} for tenant ${context.tenantId}`);
+    // Authorize again replaces the account's earlier grant to the client (and its tokens): one grant per admin and client.
+    const replaced = await this.grants.replaceEarlier(String(details.params.client_id), accountId, grantId);
+    this.logger.log(
+      `account ${accountId} authorized client ${String(details.params.client_id)} for tenant ${context.tenantId}` +
+        (replaced > 0 ? `, replacing ${replaced} earlier grant(s)` : ''),
+    );
     await provider.interactionFinished(http.req, http.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { AppConfig } from '@app/config';
-import { AccountService } from '@app/identity';
+import { AccountService, OidcPayloadStore } from '@app/identity';
 import { OidcProviderHost } from '../oauth/oidc-provider.host.js';
-import type { ScimPrincipal } from './scim-principal.js';
+import type { ScimPrincipal, ScimRequest } from './scim-principal.js';
 
 export const OAUTH_BEARER = 'oauth-bearer';
 
@@ -20,19 +20,32 @@ export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_B
     private readonly host: OidcProviderHost,
     private readonly config: AppConfig,
     private readonly accounts: AccountService,
+    private readonly store: OidcPayloadStore,
   ) {
-    super();
+    super({ passReqToCallback: true });
   }
 
-  async validate(token: string): Promise<ScimPrincipal | false> {
+  /** An expired token, or one not issued for the SCIM API, is refused and noted on the request for its tenant's failure count. */
+  async validate(req: ScimRequest, token: string): Promise<ScimPrincipal | false> {
     if (token.length < 20 || token.length > 200 || token.startsWith('atea_scim_')) return false;
     const { AccessToken, ClientCredentials } = this.host.provider;
     const found = (await AccessToken.find(token)) ?? (await ClientCredentials.find(token));
-    if (!found || found.isExpired) return false;
+    if (!found) {
+      // oidc-provider no longer sees an expired token; its row stays until the purge, naming the tenant.
+      const expired = await this.store.expiredAccessToken(token);
+      if (expired) req.refused = { tenantId: expired.tenantId, reason: 'oauth-token-expired', via: 'oauth', credentialId: expired.clientId };
+      return false;
+    }
     const tenantId = (found.extra as { tenant_id?: unknown } | undefined)?.tenant_id;
-    if (found.aud !== this.config.scimResource || typeof tenantId !== 'string') return false;
+    if (typeof tenantId !== 'string') return false;
+    const credentialId = found.clientId ?? '-';
+    const refused = found.isExpired ? 'oauth-token-expired' : found.aud !== this.config.scimResource ? 'oauth-token-wrong-audience' : null;
+    if (refused) {
+      req.refused = { tenantId, reason: refused, via: 'oauth', credentialId };
+      return false;
+    }
     const accountId = (found as { accountId?: unknown }).accountId;
     if (typeof accountId === 'string' && !(await this.accounts.isEnabled(accountId))) return false;
-    return { tenantId, via: 'oauth', credentialId: found.clientId ?? '-' };
+    return { tenantId, via: 'oauth', credentialId };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { ScimTokenService } from '@app/identity';
-import type { ScimPrincipal } from './scim-principal.js';
+import type { ScimPrincipal, ScimRequest } from './scim-principal.js';
 
 export const SCIM_BEARER = 'scim-bearer';
 
@@ -10,11 +10,17 @@ export const SCIM_BEARER = 'scim-bearer';
 @Injectable()
 export class ScimBearerStrategy extends PassportStrategy(Strategy, SCIM_BEARER) {
   constructor(private readonly tokens: ScimTokenService) {
-    super();
+    super({ passReqToCallback: true });
   }
 
-  async validate(token: string): Promise<ScimPrincipal | false> {
-    const principal = await this.tokens.verify(token);
-    return principal ? { tenantId: principal.tenantId, via: 'scim-token', credentialId: principal.tokenId } : false;
+  /** An expired or revoked token is refused, and noted on the request for the tenant's failure count. */
+  async validate(req: ScimRequest, token: string): Promise<ScimPrincipal | false> {
+    const checked = await this.tokens.check(token);
+    if (!checked) return false;
+    if ('reason' in checked) {
+      req.refused = { tenantId: checked.tenantId, reason: `scim-token-${checked.reason}`, via: 'scim-token', credentialId: checked.tokenId };
+      return false;
+    }
+    return { tenantId: checked.tenantId, via: 'scim-token', credentialId: checked.tokenId };
   }
 }

@@ -4,6 +4,7 @@ import { DirectoryModule } from '@app/directory';
 import { IdentityModule } from '@app/identity';
 import { OAuthModule } from '../oauth/oauth.module.js';
 import { OAuthAccessTokenStrategy } from './oauth-access-token.strategy.js';
+import { RefusedBodyRecorder } from './refused-body.recorder.js';
 import { ScimBearerStrategy } from './scim-bearer.strategy.js';
 import { ScimDiscoveryController } from './scim-discovery.controller.js';
 import { ScimUsersController } from './scim-users.controller.js';
@@ -12,6 +13,6 @@ import { ScimGroupsController } from './scim-groups.controller.js';
 @Module({
   imports: [PassportModule, DirectoryModule, IdentityModule, OAuthModule],
   controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController],
-  providers: [ScimBearerStrategy, OAuthAccessTokenStrategy],
+  providers: [ScimBearerStrategy, OAuthAccessTokenStrategy, RefusedBodyRecorder],
 })
 export class ScimModule {}

@@ -4,8 +4,19 @@ import { OAuth1795701402518 } from './1795701402518-oauth.js';
 import { ProvisioningEvents1795701540349 } from './1795701540349-provisioning-events.js';
 import { SupportTokens1795701835989 } from './1795701835989-support-tokens.js';
 import { UserMultiValuedJson1795711879150 } from './1795711879150-user-multi-valued-json.js';
+import { SupportTrace1796010000000 } from './1796010000000-support-trace.js';
 import { TenantRateLimit1796010466160 } from './1796010466160-tenant-rate-limit.js';
 import { OidcPayloadClient1796010718722 } from './1796010718722-oidc-payload-client.js';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS = [ScimUsers1795700629383, ScimGroups1795701227930, OAuth1795701402518, ProvisioningEvents1795701540349, SupportTokens1795701835989, UserMultiValuedJson1795711879150, TenantRateLimit1796010466160, OidcPayloadClient1796010718722];
+export const MIGRATIONS = [
+  ScimUsers1795700629383,
+  ScimGroups1795701227930,
+  OAuth1795701402518,
+  ProvisioningEvents1795701540349,
+  SupportTokens1795701835989,
+  UserMultiValuedJson1795711879150,
+  SupportTrace1796010000000,
+  TenantRateLimit1796010466160,
+  OidcPayloadClient1796010718722,
+];

@@ -21,6 +21,31 @@ export interface EventDraft {
   changed?: string[];
   /** The status the caller gets on success, where it is not the write's usual one. */
   status?: number;
+  /** The user or group the write is about, as sent or stored: how support finds a failed create. */
+  subject?: EventSubject;
+}
+
+export interface EventSubject {
+  userName?: string | null;
+  externalId?: string | null;
+  displayName?: string | null;
+}
+
+/**
+ * The userName, externalId and displayName of a SCIM request body, read leniently (attribute names in
+ * any case, strings only) so that a write the service refuses is still recorded with what it tried.
+ */
+export function subjectOf(body: unknown): EventSubject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
+  const subject: EventSubject = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value !== 'string') continue;
+    const name = key.toLowerCase();
+    if (name === 'username') subject.userName = value;
+    else if (name === 'externalid') subject.externalId = value;
+    else if (name === 'displayname') subject.displayName = value;
+  }
+  return subject;
 }
 
 /**
@@ -94,5 +119,11 @@ function toRow(tenantId: string, draft: EventDraft, status: number, detail: stri
     requestId: draft.actor.requestId?.slice(0, 128) ?? null,
     changedAttributes: draft.changed && draft.changed.length > 0 ? JSON.stringify(draft.changed) : null,
     detail: detail?.slice(0, 512) ?? null,
+    userName: draft.subject?.userName?.slice(0, 255) ?? null,
+    userNameKey: draft.subject?.userName?.toLowerCase().slice(0, 255) ?? null,
+    externalId: draft.subject?.externalId?.slice(0, 255) ?? null,
+    displayName: draft.subject?.displayName?.slice(0, 255) ?? null,
+    count: 1,
+    bucket: null,
   };
 }

@@ -2,7 +2,10 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type ActorType = 'scim-token' | 'oauth-client' | 'support' | 'system';
 
-/** One write to a tenant's data, or one failed attempt. Append-only; never updated. */
+/**
+ * One write to a tenant's data, or one failed attempt. Append-only; the one exception are the
+ * counters of authentication failures (`bucket` set), one row per tenant, reason and minute.
+ */
 @Entity({ name: 'provisioning_events' })
 export class ProvisioningEventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -46,4 +49,26 @@ export class ProvisioningEventEntity {
   /** Why a write failed (the error detail the caller got). */
   @Column({ type: 'varchar', length: 512, nullable: true })
   detail: string | null;
+
+  /** The userName a user write was about (attempted or stored), so that a failed create can be found. */
+  @Column({ name: 'user_name', type: 'varchar', length: 255, nullable: true })
+  userName: string | null;
+
+  /** Lower-cased userName, for finding events by userName without regard to case. */
+  @Column({ name: 'user_name_key', type: 'varchar', length: 255, nullable: true })
+  userNameKey: string | null;
+
+  @Column({ name: 'external_id', type: 'varchar', length: 255, nullable: true })
+  externalId: string | null;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 255, nullable: true })
+  displayName: string | null;
+
+  /** How many calls the row stands for: 1, or more for an aggregated row. */
+  @Column({ type: 'int', default: 1 })
+  count: number;
+
+  /** The aggregation key of a counter row (`auth:<reason>:<minute>`), unique per tenant; null for single events. */
+  @Column({ type: 'varchar', length: 96, nullable: true })
+  bucket: string | null;
 }

@@ -20,7 +20,7 @@ import { MEMBER_FILTER } from './group-filter.js';
 import { groupResource, type StoredGroup } from './group-mapper.js';
 import { checkIfMatch } from '../etag.js';
 import { ScimGroupRepository, type GroupFields, type MemberEditor } from './scim-group.repository.js';
-import { EventLog, type Actor, type EventDraft } from '../events/event-log.js';
+import { EventLog, subjectOf, type Actor, type EventDraft } from '../events/event-log.js';
 
 const GROUP_URN = GROUP_SCHEMA.toLowerCase();
 
@@ -37,7 +37,7 @@ export class ScimGroupService {
   ) {}
 
   async create(tenantId: string, body: unknown, actor: Actor, projection: Projection = {}): Promise<ScimResource> {
-    const event = draft(actor, 'create');
+    const event = { ...draft(actor, 'create'), subject: subjectOf(body) };
     const id = randomUUID();
     await this.events.track(tenantId, event, async () => {
       const resource = normalizeResource(body, GROUP_RESOURCE);
@@ -60,7 +60,7 @@ export class ScimGroupService {
 
   /** PUT: replaces displayName, externalId and the whole member list. */
   async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string, projection: Projection = {}): Promise<ScimResource> {
-    const event = draft(actor, 'replace', id);
+    const event = { ...draft(actor, 'replace', id), subject: subjectOf(body) };
     await this.events.track(tenantId, event, async () => {
       const resource = normalizeResource(body, GROUP_RESOURCE);
       const found = await this.groups.modify(

@@ -19,6 +19,10 @@ export class ScimUserEntity {
   @Column({ name: 'external_id', type: 'varchar', length: 255, nullable: true })
   externalId: string | null;
 
+  /** Lower-cased externalId, for support's search across tenants. */
+  @Column({ name: 'external_id_key', type: 'varchar', length: 255, nullable: true })
+  externalIdKey: string | null;
+
   @Column({ type: 'boolean' })
   active: boolean;
 

@@ -14,7 +14,7 @@ import {
 import { ScimUserRepository } from './scim-user.repository.js';
 import { userData, userResource, type StoredUser } from './user-mapper.js';
 import { checkIfMatch } from '../etag.js';
-import { EventLog, type Actor, type EventDraft } from '../events/event-log.js';
+import { EventLog, subjectOf, type Actor, type EventDraft, type EventSubject } from '../events/event-log.js';
 import { changedAttributes } from '../events/changed-attributes.js';
 
 /** The SCIM rules for users: validation, matching, PATCH and preconditions. Tenant first, always. */
@@ -27,9 +27,10 @@ export class ScimUserService {
   ) {}
 
   async create(tenantId: string, body: unknown, actor: Actor): Promise<ScimResource> {
-    const event = draft(actor, 'create');
+    const event = { ...draft(actor, 'create'), subject: subjectOf(body) };
     return this.events.track(tenantId, event, async () => {
       const resource = normalizeResource(body, USER_RESOURCE);
+      event.subject = subjectOfUser(resource);
       const changed = changedAttributes({}, resource);
       const stored = await this.users.create(tenantId, randomUUID(), userData(resource), { ...event, changed });
       return this.toResource(stored);
@@ -49,9 +50,10 @@ export class ScimUserService {
 
   /** PUT: replaces every attribute; an `active` left out keeps its value (Okta sends PUT without it). */
   async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<ScimResource> {
-    const event = draft(actor, 'replace', id);
+    const event = { ...draft(actor, 'replace', id), subject: subjectOf(body) };
     return this.events.track(tenantId, event, async () => {
       const resource = normalizeResource(body, USER_RESOURCE);
+      event.subject = subjectOfUser(resource);
       const stored = await this.users.modify(
         tenantId,
         id,
@@ -78,6 +80,7 @@ export class ScimUserService {
         (current) => {
           checkIfMatch(current.user.version, ifMatch, 'user');
           const { resource, changed } = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+          event.subject = subjectOfUser(resource);
           return changed.length > 0 ? { data: userData(resource), changed } : null;
         },
         event,
@@ -100,17 +103,19 @@ export class ScimUserService {
   }
 
   /**
-   * Sets `active` to false through the same write path as a SCIM PATCH (support's force-deactivate);
-   * recorded as `user.deactivate`. An inactive user stays as it is and nothing is recorded.
+   * Sets `active` through the same write path as a SCIM PATCH (support's force-deactivate and
+   * reactivate), recorded as `user.deactivate` or `user.reactivate`. A user already in that state
+   * stays as it is and nothing is recorded.
    */
-  async deactivate(tenantId: string, id: string, actor: Actor): Promise<ScimResource> {
-    const event = draft(actor, 'user.deactivate', id);
-    const operations = parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: false }] });
+  async setActive(tenantId: string, id: string, active: boolean, actor: Actor): Promise<ScimResource> {
+    const event = draft(actor, active ? 'user.reactivate' : 'user.deactivate', id);
+    const operations = parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: active }] });
     const stored = await this.users.modify(
       tenantId,
       id,
       (current) => {
         const { resource, changed } = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+        event.subject = subjectOfUser(resource);
         return changed.length > 0 ? { data: userData(resource), changed } : null;
       },
       event,
@@ -126,6 +131,11 @@ export class ScimUserService {
 
 function draft(actor: Actor, operation: string, resourceId?: string): EventDraft {
   return { actor, operation, resourceType: 'User', resourceId };
+}
+
+function subjectOfUser(resource: ScimResource): EventSubject {
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return { userName: text(resource.userName), externalId: text(resource.externalId), displayName: text(resource.displayName) };
 }
 
 function notFound(id: string): ScimError {

@@ -88,6 +88,7 @@ export function userData(resource: ScimResource): UserData {
   for (const column of USER_COLUMNS) {
     fields[column.property] = checkedString(get(resource, column.path), column.path, column.maxLength);
   }
+  fields.externalIdKey = fields.externalId?.toLowerCase() ?? null;
   const extra: Json = {};
   for (const name of EXTRA_ATTRIBUTES) if (resource[name] !== undefined) extra[name] = resource[name];
   if (Object.keys(extra).length > 0) {

@@ -85,6 +85,22 @@ export class OidcPayloadStore {
     return this.live(row, CREDENTIAL_MODELS.has(model) ? id : undefined);
   }
 
+  /**
+   * The client and tenant of an access token that has expired but is not purged yet: a refused call
+   * can then be counted for its tenant. Undefined for an unknown or still live token.
+   */
+  async expiredAccessToken(token: string): Promise<{ clientId: string; tenantId: string } | undefined> {
+    for (const model of ['AccessToken', 'ClientCredentials']) {
+      const row = await this.db.read((m) => m.findOneBy(OidcPayloadEntity, { model, id: storedOidcId(model, token) }));
+      if (!row) continue;
+      if (!row.expiresAt || row.expiresAt.getTime() > Date.now()) return undefined;
+      const payload = JSON.parse(row.payload) as OidcPayload & { clientId?: unknown; extra?: { tenant_id?: unknown } };
+      const tenantId = payload.extra?.tenant_id;
+      return typeof tenantId === 'string' && typeof payload.clientId === 'string' ? { clientId: payload.clientId, tenantId } : undefined;
+    }
+    return undefined;
+  }
+
   async findBy(model: string, column: 'uid' | 'userCode', value: string): Promise<{ payload: OidcPayload; consumedAt: Date | null } | undefined> {
     const row = await this.db.read((m) => m.findOneBy(OidcPayloadEntity, { model, [column]: value }));
     return this.live(row, undefined);

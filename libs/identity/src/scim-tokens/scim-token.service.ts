@@ -18,6 +18,8 @@ const MAX_CACHED = 10_000;
 
 interface Verified {
   principal: ScimTokenPrincipal;
+  /** A revoked token stays revoked: remembered too, so a client that keeps calling with it costs no query. */
+  revoked: boolean;
   expiresAt: number | null;
   lastUsedAt: number;
   until: number;
@@ -32,6 +34,11 @@ export interface IssuedScimToken {
 export interface ScimTokenPrincipal {
   tenantId: string;
   tokenId: string;
+}
+
+/** A token of a tenant that is refused. */
+export interface ScimTokenRefusal extends ScimTokenPrincipal {
+  reason: 'expired' | 'revoked';
 }
 
 export function hashToken(token: string): string {
@@ -75,6 +82,15 @@ export class ScimTokenService {
 
   /** The tenant of a valid token; null for an unknown, expired or revoked one. */
   async verify(token: string): Promise<ScimTokenPrincipal | null> {
+    const checked = await this.check(token);
+    return checked && !('reason' in checked) ? checked : null;
+  }
+
+  /**
+   * The tenant of a valid token; for an expired or revoked one, why it is refused and whose it is
+   * (so the failure can be recorded for the tenant); null for a token that is not one of ours.
+   */
+  async check(token: string): Promise<ScimTokenPrincipal | ScimTokenRefusal | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
     const hash = hashToken(token);
     const now = Date.now();
@@ -82,9 +98,10 @@ export class ScimTokenService {
     if (!known || known.until <= now) {
       this.verified.delete(hash);
       const entity = await this.db.read((m) => m.findOneBy(ScimTokenEntity, { tokenHash: hash }));
-      if (!entity || entity.revokedAt) return null;
+      if (!entity) return null;
       known = {
         principal: { tenantId: entity.tenantId, tokenId: entity.id },
+        revoked: entity.revokedAt !== null,
         expiresAt: entity.expiresAt?.getTime() ?? null,
         lastUsedAt: entity.lastUsedAt?.getTime() ?? 0,
         until: now + VERIFIED_TTL_MS,
@@ -92,7 +109,8 @@ export class ScimTokenService {
       if (this.verified.size >= MAX_CACHED) this.verified.clear();
       this.verified.set(hash, known);
     }
-    if (known.expiresAt !== null && known.expiresAt <= now) return null;
+    if (known.revoked) return { ...known.principal, reason: 'revoked' };
+    if (known.expiresAt !== null && known.expiresAt <= now) return { ...known.principal, reason: 'expired' };
     if (now - known.lastUsedAt > LAST_USED_GRANULARITY_MS) {
       known.lastUsedAt = now;
       const id = known.principal.tokenId;

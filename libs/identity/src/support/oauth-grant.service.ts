@@ -86,6 +86,26 @@ export class OAuthGrantService {
     });
   }
 
+  /**
+   * Revokes the grants an account gave a client before `keepGrantId` (with every code and token
+   * issued under them): a new Authorize replaces the previous one instead of piling up grants.
+   * Returns how many were revoked.
+   */
+  async replaceEarlier(clientId: string, accountId: string, keepGrantId: string): Promise<number> {
+    return this.db.transaction(async (m) => {
+      const grants = await m.find(OidcPayloadEntity, { select: { id: true, payload: true }, where: { model: 'Grant', clientId } });
+      const earlier = grants
+        .filter((g) => g.id !== keepGrantId)
+        .filter((g) => {
+          const payload = JSON.parse(g.payload) as { clientId?: unknown; accountId?: unknown };
+          return payload.clientId === clientId && payload.accountId === accountId;
+        })
+        .map((g) => g.id);
+      await this.deleteGrants(m, earlier);
+      return earlier.length;
+    });
+  }
+
   /** Deletes an OAuth client of the tenant with its secrets, grants and tokens. */
   async deleteClient(tenantId: string, clientId: string, audit?: InTransaction): Promise<void> {
     await this.db.transaction(async (m) => {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import type { ActorType, ProvisioningEventEntity } from '@app/directory';
+import { IsBoolean, IsDate, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { USER_SEARCH_FIELDS, type ActorType, type ProvisioningEventEntity, type TenantStatus, type UserSearchField } from '@app/directory';
 import { PageDto, PageQueryDto, iso, queryBoolean } from './common.dto.js';
 
 export class ScimListQueryDto extends PageQueryDto {
@@ -46,11 +46,99 @@ export class ScimGroupDto extends ScimResourceDto {
 }
 
 export const ScimUserPageDto = PageDto(ScimUserDto, 'ScimUserPageDto');
+
+// Search across tenants
+
+export class UserSearchQueryDto {
+  @ApiProperty({ example: 'jane@contoso.com', description: 'What to look for, without regard to case' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(320)
+  q: string;
+
+  @ApiPropertyOptional({ enum: USER_SEARCH_FIELDS, description: 'Where to look: userName, email (any of the e-mail addresses) or externalId; all three when absent' })
+  @IsOptional()
+  @IsIn(USER_SEARCH_FIELDS)
+  by?: UserSearchField;
+
+  @ApiPropertyOptional({ enum: ['exact', 'prefix'], default: 'exact', description: 'exact, or every value starting with q' })
+  @IsOptional()
+  @IsIn(['exact', 'prefix'])
+  match?: 'exact' | 'prefix';
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class UserSearchTenantDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'acme' })
+  slug: string;
+
+  @ApiProperty({ example: 'Acme' })
+  name: string;
+
+  @ApiProperty({ enum: ['active', 'suspended'] })
+  status: TenantStatus;
+}
+
+export class UserSearchUserDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'jane@contoso.com' })
+  userName: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  externalId: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  displayName: string | null;
+
+  @ApiProperty()
+  active: boolean;
+}
+
+export class UserSearchMatchDto {
+  @ApiProperty({ enum: USER_SEARCH_FIELDS })
+  field: UserSearchField;
+
+  @ApiProperty({ description: 'The value that matched (for e-mail, the matching address)' })
+  value: string;
+}
+
+export class UserSearchHitDto {
+  @ApiProperty({ type: UserSearchTenantDto })
+  tenant: UserSearchTenantDto;
+
+  @ApiProperty({ type: UserSearchUserDto })
+  user: UserSearchUserDto;
+
+  @ApiProperty({ type: UserSearchMatchDto })
+  matched: UserSearchMatchDto;
+}
+
+export class UserSearchResultDto {
+  @ApiProperty({ type: [UserSearchHitDto], description: 'At most limit hits, by matched value' })
+  items: UserSearchHitDto[];
+
+  @ApiProperty({ example: 50 })
+  limit: number;
+}
 export const ScimGroupPageDto = PageDto(ScimGroupDto, 'ScimGroupPageDto');
 
 // Provisioning events
 
 const ACTOR_TYPES: ActorType[] = ['scim-token', 'oauth-client', 'support', 'system'];
+export const EXPORT_FORMATS = ['json', 'csv', 'ndjson'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export class EventQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this time' })
@@ -101,6 +189,28 @@ export class EventQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(64)
   resourceId?: string;
+
+  @ApiPropertyOptional({ example: 'jdoe@contoso.com', description: 'Events about this userName (attempted or stored), without regard to case' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  userName?: string;
+
+  @ApiPropertyOptional({ description: 'Events about this externalId (exact)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  externalId?: string;
+
+  @ApiPropertyOptional({
+    enum: EXPORT_FORMATS,
+    description:
+      'json (default): one page. csv or ndjson: every matching event, oldest first, streamed (page and limit are ignored). ' +
+      'Without format, an Accept of text/csv or application/x-ndjson chooses the same.',
+  })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS)
+  format?: ExportFormat;
 }
 
 export class ProvisioningEventDto {
@@ -134,8 +244,20 @@ export class ProvisioningEventDto {
   @ApiProperty({ type: [String], description: 'Names of the changed attributes' })
   changedAttributes: string[];
 
-  @ApiProperty({ nullable: true, type: String, description: 'Why a write failed' })
+  @ApiProperty({ nullable: true, type: String, description: 'Why a write failed; for a refused credential, its reason' })
   detail: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'The userName the write was about, as attempted or stored' })
+  userName: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  externalId: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  displayName: string | null;
+
+  @ApiProperty({ example: 1, description: 'How many calls the event stands for: 1, or the count of refused calls of one reason in one minute (operation auth.failure)' })
+  count: number;
 }
 
 export const ProvisioningEventPageDto = PageDto(ProvisioningEventDto, 'ProvisioningEventPageDto');
@@ -152,4 +274,8 @@ export const toEventDto = (e: ProvisioningEventEntity): ProvisioningEventDto => 
   requestId: e.requestId,
   changedAttributes: e.changedAttributes ? (JSON.parse(e.changedAttributes) as string[]) : [],
   detail: e.detail,
+  userName: e.userName,
+  externalId: e.externalId,
+  displayName: e.displayName,
+  count: e.count,
 });

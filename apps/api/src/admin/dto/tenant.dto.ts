@@ -82,6 +82,17 @@ export class DeleteTenantQueryDto {
   confirm: string;
 }
 
+export class CallStatsDto {
+  @ApiProperty({ description: 'SCIM writes and refused calls (a flood of refused calls counts every call)' })
+  calls: number;
+
+  @ApiProperty({ description: 'Of them, how many failed (status 400 and above, refused credentials included)' })
+  failures: number;
+
+  @ApiProperty({ description: 'failures / calls (0 without calls)', example: 0 })
+  failureRate: number;
+}
+
 export class TenantHealthDto {
   @ApiProperty({ description: 'Provisioned users' })
   users: number;
@@ -112,21 +123,48 @@ export class TenantHealthDto {
   @ApiProperty({ description: 'failuresLast24h / writesLast24h (0 without writes). Entra quarantines a job when most calls fail.', example: 0 })
   failureRateLast24h: number;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'The newest failed SCIM call (a failed write or a refused credential)' })
   lastFailureAt: string | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why the newest failure failed: the error detail, or for a refused credential its reason (e.g. "scim-token-expired: …")',
+  })
+  lastFailureReason: string | null;
+
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'The latest successful SCIM call seen: the newest successful write, or the last use of a valid SCIM token, whichever is later',
+  })
+  lastSuccessfulCallAt: string | null;
+
+  @ApiProperty({ type: CallStatsDto, description: 'Recorded SCIM calls of the last hour: writes and refused credentials (reads are not logged)' })
+  lastHour: CallStatsDto;
+
+  @ApiProperty({ type: CallStatsDto, description: 'Recorded SCIM calls of the last 24 hours: writes and refused credentials (reads are not logged)' })
+  last24h: CallStatsDto;
 }
 
+const rate = (failures: number, total: number) => (total === 0 ? 0 : Math.round((failures / total) * 1000) / 1000);
+const latest = (...dates: (Date | null)[]) => dates.filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0];
+
 export function toHealthDto(h: TenantHealth, scimTokenLastUsedAt: Date | null): TenantHealthDto {
-  const lastCall = [h.lastProvisioningWriteAt, scimTokenLastUsedAt].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0];
   return {
     users: h.users,
     activeUsers: h.activeUsers,
     groups: h.groups,
-    lastProvisioningCallAt: iso(lastCall),
+    lastProvisioningCallAt: iso(latest(h.lastProvisioningWriteAt, scimTokenLastUsedAt)),
     lastProvisioningWriteAt: iso(h.lastProvisioningWriteAt),
     writesLast24h: h.writesLast24h,
     failuresLast24h: h.failuresLast24h,
-    failureRateLast24h: h.writesLast24h === 0 ? 0 : Math.round((h.failuresLast24h / h.writesLast24h) * 1000) / 1000,
+    failureRateLast24h: rate(h.failuresLast24h, h.writesLast24h),
     lastFailureAt: iso(h.lastFailureAt),
+    lastFailureReason: h.lastFailureReason,
+    lastSuccessfulCallAt: iso(latest(h.lastSuccessfulWriteAt, scimTokenLastUsedAt)),
+    lastHour: { ...h.lastHour, failureRate: rate(h.lastHour.failures, h.lastHour.calls) },
+    last24h: { ...h.last24h, failureRate: rate(h.last24h.failures, h.last24h.calls) },
   };
 }

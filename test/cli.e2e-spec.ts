@@ -1,0 +1,88 @@
+import { runCli } from '../apps/cli/src/program.js';
+import { createTestDatabase, dialects, testKeyMaterial } from './support/test-app.js';
+
+/** Runs the CLI in-process as a shell would, stdout a pipe (or a terminal) and stderr apart. */
+async function cli(env: Record<string, string>, args: string[], terminal = false) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    env,
+    stdout: { write: (text: string) => (stdout += text), isTTY: terminal },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('operator CLI: help and usage', () => {
+  it('--help and help list every command; each command has its own --help', async () => {
+    const help = await cli({}, ['--help']);
+    expect(help.code).toBe(0);
+    for (const name of ['migrate', 'tenant:create', 'tenant:list', 'scim-token:create', 'client:create', 'support:create', 'secrets:generate']) {
+      expect(help.stdout).toContain(name);
+    }
+    expect((await cli({}, ['help'])).stdout).toBe(help.stdout);
+    const create = await cli({}, ['tenant:create', '--help']);
+    expect(create.code).toBe(0);
+    expect(create.stdout).toMatch(/--slug <slug>/);
+    expect(create.stdout).toMatch(/--name <name>/);
+    expect((await cli({}, ['help', 'client:create'])).stdout).toMatch(/--redirect-uri <uri>.*repeat/);
+  });
+
+  it('refuses an unknown command or flag with exit code 2 and a message on stderr only', async () => {
+    const unknown = await cli({}, ['tenant:frobnicate']);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/unknown command 'tenant:frobnicate'/);
+    const flag = await cli({}, ['secrets:generate', '--bogus']);
+    expect(flag).toMatchObject({ code: 2, stdout: '' });
+    expect(flag.stderr).toMatch(/unknown option '--bogus'/);
+    const none = await cli({}, []);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/tenant:list/);
+  });
+});
+
+describe.each(dialects())('operator CLI on %s', (dialect) => {
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase(dialect);
+    drop = database.drop;
+    env = { DATABASE_URL: database.url, ...(dialect === 'mysql' ? testKeyMaterial() : {}) };
+  });
+  afterAll(() => drop?.());
+
+  it('tenant:list prints the tenants as pure JSON when piped, indented on a terminal', async () => {
+    const created = await cli(env, ['tenant:create', '--slug', 'cli-acme', '--name', 'Acme, Inc.']);
+    expect(created.code).toBe(0);
+    expect(created.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const tenant = JSON.parse(created.stdout);
+    await cli(env, ['tenant:create', '--slug=cli-beta', '--name=Beta']);
+
+    const piped = await cli(env, ['tenant:list']);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout.endsWith('\n')).toBe(true);
+    expect(piped.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const list = JSON.parse(piped.stdout);
+    expect(list.map((t: { slug: string }) => t.slug)).toEqual(['cli-acme', 'cli-beta']);
+    expect(list[0]).toEqual({ id: tenant.id, slug: 'cli-acme', name: 'Acme, Inc.', status: 'active', createdAt: expect.any(String) });
+    expect(JSON.parse((await cli(env, ['tenant:list', '--search', 'BETA'])).stdout)).toHaveLength(1);
+
+    const terminal = await cli(env, ['tenant:list'], true);
+    expect(JSON.parse(terminal.stdout)).toEqual(list);
+    expect(terminal.stdout).toContain('\n  {');
+
+    const token = await cli(env, ['scim-token:create', '--tenant', 'cli-acme', '--expires-days', '0']);
+    expect(JSON.parse(token.stdout)).toMatchObject({ token: expect.stringMatching(/^atea_scim_/), expiresAt: null });
+    const client = await cli(env, ['client:create', '--tenant', tenant.id, '--redirect-uri', 'https://a.example/cb', '--redirect-uri', 'https://b.example/cb']);
+    expect(client.code).toBe(0);
+    const clients = JSON.parse((await cli(env, ['client:list', '--tenant', 'cli-acme'])).stdout);
+    expect(clients[0].redirectUris).toEqual(['https://a.example/cb', 'https://b.example/cb']);
+
+    const missing = await cli(env, ['scim-token:create', '--tenant', 'no-such-tenant']);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toMatch(/No tenant/);
+    const invalid = await cli(env, ['tenant:list', '--status', 'closed']);
+    expect(invalid).toMatchObject({ code: 2, stdout: '' });
+  });
+});
