@@ -19,11 +19,11 @@ import { isScimPath, SCIM_CONTENT_TYPE, sendScimError } from './scim/scim-errors
 const logger = new Logger('HTTP');
 
 /** The request in progress on a socket once its headers are read: whether it is a SCIM request, and its response. */
-const inProgress = new WeakMap<Socket, { scim: boolean; res: ServerResponse }>();
+const inProgress = new WeakMap<Socket, { scim: boolean; head: boolean; res: ServerResponse }>();
 
 /** onRequest hook: remembers the request of the socket (for a timeout while its body is received). */
 export function trackRequest(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  inProgress.set(req.raw.socket, { scim: isScimPath(req.url), res: reply.raw });
+  inProgress.set(req.raw.socket, { scim: isScimPath(req.url), head: req.method === 'HEAD', res: reply.raw });
   done();
 }
 
@@ -65,11 +65,10 @@ const CLIENT_ERRORS: Record<number, string> = {
   431: 'The request line or headers are too large',
 };
 
-/** Whether the raw bytes of a request start with a request line whose target is under /scim. */
-function targetsScim(raw: unknown): boolean {
-  if (!Buffer.isBuffer(raw)) return false;
-  const line = /^[A-Za-z]+ (\S+)/.exec(raw.subarray(0, 64).toString('latin1'));
-  return !!line && isScimPath(line[1]!.replace(/^https?:\/\/[^/]+/i, ''));
+/** What the raw bytes of a request say about it, when they start with its request line. */
+function requestLine(raw: unknown): { scim: boolean; head: boolean } {
+  const line = Buffer.isBuffer(raw) ? /^([A-Za-z]+) (\S+)/.exec(raw.subarray(0, 64).toString('latin1')) : null;
+  return { scim: !!line && isScimPath(line[2]!.replace(/^https?:\/\/[^/]+/i, '')), head: line?.[1] === 'HEAD' };
 }
 
 /**
@@ -97,11 +96,12 @@ export function clientErrorHandler(error: NodeJS.ErrnoException & { rawPacket?: 
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   logger.debug(`Client error ${error.code ?? error.message}: answered ${status} and closed the connection`);
   if (socket.writable && !current?.res.headersSent) {
-    const scim = current?.scim ?? targetsScim(error.rawPacket);
+    const { scim, head } = current ?? requestLine(error.rawPacket);
     const detail = CLIENT_ERRORS[status]!;
     const body = scim ? JSON.stringify(new ScimError(status, undefined, detail).toJSON()) : JSON.stringify({ statusCode: status, message: detail, error: STATUS_CODES[status] });
     const type = scim ? SCIM_CONTENT_TYPE : 'application/json; charset=utf-8';
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const headers = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    socket.write(head ? headers : headers + body);
   }
   socket.destroy();
 }
