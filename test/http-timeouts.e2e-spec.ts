@@ -83,6 +83,11 @@ describe.each(dialects())('HTTP timeouts and aborted requests on %s', (dialect) 
     await expect(closed).resolves.toEqual(expect.any(String));
   });
 
+  it('closes a connection that sends nothing', async () => {
+    const { closed } = rawRequest(t.url, '', 15_000);
+    await expect(closed).resolves.toMatch(/^(HTTP\/1\.1 408 |$)/);
+  });
+
   it('closes every one of many stalled uploads', async () => {
     const uploads = Array.from({ length: 20 }, () => rawRequest(t.url, uploadHead(), 20_000));
     await Promise.all(uploads.map((u) => u.closed));
