@@ -72,15 +72,17 @@ function requestLine(raw: unknown): { scim: boolean; head: boolean } {
 }
 
 /**
- * Whether an error only says that the client went away mid-request (it closed the connection while
- * sending the body). Nothing can be answered; the error filters log it once, at debug level.
+ * Whether an error only says that the connection closed before the whole request body arrived (the
+ * client went away, or the request timeout closed it). Nothing can be answered; the error filter
+ * logs it once, at debug level, as anyone can cause it at will.
  */
 export function isAbortedRequest(error: unknown, req: FastifyRequest): boolean {
   return (error as { code?: unknown } | null)?.code === 'ECONNRESET' && (req.raw.destroyed || req.raw.socket.destroyed);
 }
 
+/** The one log line of an aborted request (its path without the query). */
 export function logAbortedRequest(req: FastifyRequest): void {
-  logger.debug(`${req.method} ${req.url.split('?')[0]!.slice(0, 200)}: the client aborted the request before sending all of it`);
+  logger.debug(`${req.method} ${req.url.split('?')[0]!.slice(0, 200)}: the request was aborted before its whole body arrived`);
 }
 
 /** Node's `clientError`: answers (when nothing was answered yet) and closes the connection. */

@@ -16,7 +16,7 @@ import {
   untrackRequest,
   type SecurityHook,
 } from './client-errors.js';
-import { isScimPath as isScim, SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
+import { isScimPath, SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
 
 /** JSON media types read as request bodies: plain JSON, and SCIM's own or any other `+json`, with or without parameters. */
 const JSON_TYPES = ['application/json', /^application\/[\w.-]+\+json\s*(;.*)?$/i];
@@ -30,7 +30,7 @@ class AppErrorsFilter extends BaseExceptionFilter {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (isAbortedRequest(exception, req)) return logAbortedRequest(req);
-    if (isScim(req.url)) return sendScimError(reply, toScimError(exception, this.logger), req);
+    if (isScimPath(req.url)) return sendScimError(reply, toScimError(exception, this.logger), req);
     const problem = bodyProblem(exception);
     if (problem) return void reply.code(problem.status).send({ statusCode: problem.status, message: problem.message, error: reasonPhrase(problem.status) });
     super.catch(exception, host);
@@ -88,13 +88,13 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   for (const type of JSON_TYPES) fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: config.SCIM_MAX_BODY_BYTES }, json as never);
   // Form bodies are for the sign-in pages only: SCIM reads JSON alone (415 otherwise).
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (req, body, done) =>
-    isScim(req.url)
+    isScimPath(req.url)
       ? done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(req.headers['content-type']))
       : done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   // Every SCIM response is application/scim+json.
   fastify.addHook('onRequest', (req, reply, done) => {
-    if (isScim(req.url)) reply.header('Content-Type', SCIM_CONTENT_TYPE);
+    if (isScimPath(req.url)) reply.header('Content-Type', SCIM_CONTENT_TYPE);
     done();
   });
   fastify.addHook('onRequest', trackRequest);
