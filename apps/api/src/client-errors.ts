@@ -1,4 +1,4 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -18,19 +18,15 @@ import { isScimPath, SCIM_CONTENT_TYPE, sendScimError } from './scim/scim-errors
 
 const logger = new Logger('HTTP');
 
-/** The request in progress on a socket once its headers are read: whether it is a SCIM request, and its response. */
-const inProgress = new WeakMap<Socket, { scim: boolean; head: boolean; res: ServerResponse }>();
+/** The last request of a socket whose headers were read: whether it is a SCIM request, and its response. */
+const lastRequest = new WeakMap<Socket, { scim: boolean; head: boolean; req: IncomingMessage; res: ServerResponse }>();
 
-/** onRequest hook: remembers the request of the socket (for a timeout while its body is received). */
-export function trackRequest(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  inProgress.set(req.raw.socket, { scim: isScimPath(req.url), head: req.method === 'HEAD', res: reply.raw });
-  done();
-}
-
-/** onResponse hook: the socket has no request in progress any more. */
-export function untrackRequest(req: FastifyRequest, _reply: FastifyReply, done: () => void): void {
-  inProgress.delete(req.raw.socket);
-  done();
+/**
+ * The HTTP server's `request` listener: remembers the last request of each socket (for a timeout or
+ * an abort while its body is received). It sees every request, those of the OAuth middleware included.
+ */
+export function trackRequest(req: IncomingMessage, res: ServerResponse): void {
+  lastRequest.set(req.socket, { scim: isScimPath(req.url ?? ''), head: req.method === 'HEAD', req, res });
 }
 
 const ROUTER_DETAILS: Record<string, string> = {
@@ -88,13 +84,16 @@ export function logAbortedRequest(req: FastifyRequest): void {
 /** Node's `clientError`: answers (when nothing was answered yet) and closes the connection. */
 export function clientErrorHandler(error: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const current = inProgress.get(socket);
-  // The client closed the connection mid-request: a request in progress is logged where its body was read.
+  const last = lastRequest.get(socket);
+  // The client closed the connection mid-request. A request cut in its body is logged once by the
+  // door that read it; one cut in its request line or headers is logged here.
   if (error.code === 'HPE_INVALID_EOF_STATE') {
-    if (!current) logger.debug('A client aborted a request before sending its headers');
+    if (!last || last.req.complete) logger.debug('A client closed its connection in the middle of a request line or headers');
     socket.destroy();
     return;
   }
+  // The request being received, if its headers were read (else the socket is between requests).
+  const current = last && !last.res.writableFinished ? last : undefined;
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   logger.debug(`Client error ${error.code ?? error.message}: answered ${status} and closed the connection`);
   if (socket.writable && !current?.res.headersSent) {

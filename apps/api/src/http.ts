@@ -13,7 +13,6 @@ import {
   isAbortedRequest,
   logAbortedRequest,
   trackRequest,
-  untrackRequest,
   type SecurityHook,
 } from './client-errors.js';
 import { isScimPath, SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
@@ -97,8 +96,7 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     if (isScimPath(req.url)) reply.header('Content-Type', SCIM_CONTENT_TYPE);
     done();
   });
-  fastify.addHook('onRequest', trackRequest);
-  fastify.addHook('onResponse', untrackRequest);
+  fastify.server.on('request', trackRequest);
   configureAdminHttp(app);
   app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();
