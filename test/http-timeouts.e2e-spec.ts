@@ -83,14 +83,24 @@ describe.each(dialects())('HTTP timeouts and aborted requests on %s', (dialect) 
     await expect(closed).resolves.toEqual(expect.any(String));
   });
 
+  it('closes a connection that sends nothing', async () => {
+    const { closed } = rawRequest(t.url, '', 15_000);
+    await expect(closed).resolves.toMatch(/^(HTTP\/1\.1 408 |$)/);
+  });
+
   it('closes every one of many stalled uploads', async () => {
     const uploads = Array.from({ length: 20 }, () => rawRequest(t.url, uploadHead(), 20_000));
     await Promise.all(uploads.map((u) => u.closed));
   });
 
-  it('logs an upload the client abandons once, at debug level, without a stack trace', async () => {
+  it.each([
+    ['/scim/v2/Users', 'application/scim+json'],
+    ['/admin/v1/tenants', 'application/json'],
+    ['/oauth/token', 'application/x-www-form-urlencoded'],
+  ])('logs an upload to %s the client abandons once, at debug level, without a stack trace', async (path, type) => {
     const before = logger.lines.length;
-    const { socket, closed } = rawRequest(t.url, uploadHead(), 10_000);
+    const head = `POST ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${type}\r\nContent-Length: 100000\r\n\r\n{"userName":"`;
+    const { socket, closed } = rawRequest(t.url, head, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     socket.destroy();
     await closed;

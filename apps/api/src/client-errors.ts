@@ -1,4 +1,4 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -18,19 +18,15 @@ import { isScimPath, SCIM_CONTENT_TYPE, sendScimError } from './scim/scim-errors
 
 const logger = new Logger('HTTP');
 
-/** The request in progress on a socket once its headers are read: whether it is a SCIM request, and its response. */
-const inProgress = new WeakMap<Socket, { scim: boolean; res: ServerResponse }>();
+/** The last request of a socket whose headers were read: whether it is a SCIM request, and its response. */
+const lastRequest = new WeakMap<Socket, { scim: boolean; head: boolean; req: IncomingMessage; res: ServerResponse }>();
 
-/** onRequest hook: remembers the request of the socket (for a timeout while its body is received). */
-export function trackRequest(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  inProgress.set(req.raw.socket, { scim: isScimPath(req.url), res: reply.raw });
-  done();
-}
-
-/** onResponse hook: the socket has no request in progress any more. */
-export function untrackRequest(req: FastifyRequest, _reply: FastifyReply, done: () => void): void {
-  inProgress.delete(req.raw.socket);
-  done();
+/**
+ * The HTTP server's `request` listener: remembers the last request of each socket (for a timeout or
+ * an abort while its body is received). It sees every request, those of the OAuth middleware included.
+ */
+export function trackRequest(req: IncomingMessage, res: ServerResponse): void {
+  lastRequest.set(req.socket, { scim: isScimPath(req.url ?? ''), head: req.method === 'HEAD', req, res });
 }
 
 const ROUTER_DETAILS: Record<string, string> = {
@@ -65,16 +61,16 @@ const CLIENT_ERRORS: Record<number, string> = {
   431: 'The request line or headers are too large',
 };
 
-/** Whether the raw bytes of a request start with a request line whose target is under /scim. */
-function targetsScim(raw: unknown): boolean {
-  if (!Buffer.isBuffer(raw)) return false;
-  const line = /^[A-Za-z]+ (\S+)/.exec(raw.subarray(0, 64).toString('latin1'));
-  return !!line && isScimPath(line[1]!.replace(/^https?:\/\/[^/]+/i, ''));
+/** What the raw bytes of a request say about it, when they start with its request line. */
+function requestLine(raw: unknown): { scim: boolean; head: boolean } {
+  const line = Buffer.isBuffer(raw) ? /^([A-Za-z]+) (\S+)/.exec(raw.subarray(0, 64).toString('latin1')) : null;
+  return { scim: !!line && isScimPath(line[2]!.replace(/^https?:\/\/[^/]+/i, '')), head: line?.[1] === 'HEAD' };
 }
 
 /**
- * Whether an error only says that the client went away mid-request (it closed the connection while
- * sending the body). Nothing can be answered; the error filters log it once, at debug level.
+ * Whether an error only says that the connection closed before the whole request body arrived (the
+ * client went away, or the request timeout closed it). Nothing can be answered; the error filter
+ * logs it once, at debug level, as anyone can cause it at will.
  */
 export function isAbortedRequest(error: unknown, req: FastifyRequest): boolean {
   // Node reports the abort as `aborted` with code ECONNRESET. A database connection reset (a socket
@@ -84,28 +80,33 @@ export function isAbortedRequest(error: unknown, req: FastifyRequest): boolean {
   return e?.code === 'ECONNRESET' && e.syscall === undefined && e.fatal !== true && req.raw.socket.destroyed;
 }
 
+/** The one log line of an aborted request (its path without the query). */
 export function logAbortedRequest(req: FastifyRequest): void {
-  logger.debug(`${req.method} ${req.url.split('?')[0]!.slice(0, 200)}: the client aborted the request before sending all of it`);
+  logger.debug(`${req.method} ${req.url.split('?')[0]!.slice(0, 200)}: the request was aborted before its whole body arrived`);
 }
 
 /** Node's `clientError`: answers (when nothing was answered yet) and closes the connection. */
 export function clientErrorHandler(error: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const current = inProgress.get(socket);
-  // The client closed the connection mid-request: a request in progress is logged where its body was read.
+  const last = lastRequest.get(socket);
+  // The client closed the connection mid-request. A request cut in its body is logged once by the
+  // door that read it; one cut in its request line or headers is logged here.
   if (error.code === 'HPE_INVALID_EOF_STATE') {
-    if (!current) logger.debug('A client aborted a request before sending its headers');
+    if (!last || last.req.complete) logger.debug('A client closed its connection in the middle of a request line or headers');
     socket.destroy();
     return;
   }
+  // The request being received, if its headers were read (else the socket is between requests).
+  const current = last && !last.res.writableFinished ? last : undefined;
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   logger.debug(`Client error ${error.code ?? error.message}: answered ${status} and closed the connection`);
   if (socket.writable && !current?.res.headersSent) {
-    const scim = current?.scim ?? targetsScim(error.rawPacket);
+    const { scim, head } = current ?? requestLine(error.rawPacket);
     const detail = CLIENT_ERRORS[status]!;
     const body = scim ? JSON.stringify(new ScimError(status, undefined, detail).toJSON()) : JSON.stringify({ statusCode: status, message: detail, error: STATUS_CODES[status] });
     const type = scim ? SCIM_CONTENT_TYPE : 'application/json; charset=utf-8';
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const headers = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    socket.write(head ? headers : headers + body);
   }
   socket.destroy();
 }

@@ -19,10 +19,9 @@ import {
   isAbortedRequest,
   logAbortedRequest,
   trackRequest,
-  untrackRequest,
   type SecurityHook,
 } from './client-errors.js';
-import { isScimPath as isScim, SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
+import { isScimPath, SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
 
 /** JSON media types read as request bodies: plain JSON, and SCIM's own or any other `+json`, with or without parameters. */
 const JSON_TYPES = ['application/json', /^application\/[\w.-]+\+json\s*(;.*)?$/i];
@@ -47,7 +46,7 @@ class AppErrorsFilter extends BaseExceptionFilter {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (isAbortedRequest(exception, req)) return logAbortedRequest(req);
-    if (isScim(req.url)) {
+    if (isScimPath(req.url)) {
       const error = toScimError(exception, this.logger);
       if (bodyProblem(exception)) await this.refusedBodies.record(req, error);
       return sendScimError(reply, error, req);
@@ -117,17 +116,16 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   for (const type of JSON_TYPES) fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: config.SCIM_MAX_BODY_BYTES }, json as never);
   // Form bodies are for the sign-in pages only: SCIM reads JSON alone (415 otherwise).
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (req, body, done) =>
-    isScim(req.url)
+    isScimPath(req.url)
       ? done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(req.headers['content-type']))
       : done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   // Every SCIM response is application/scim+json.
   fastify.addHook('onRequest', (req, reply, done) => {
-    if (isScim(req.url)) reply.header('Content-Type', SCIM_CONTENT_TYPE);
+    if (isScimPath(req.url)) reply.header('Content-Type', SCIM_CONTENT_TYPE);
     done();
   });
-  fastify.addHook('onRequest', trackRequest);
-  fastify.addHook('onResponse', untrackRequest);
+  fastify.server.on('request', trackRequest);
   configureAdminHttp(app);
   app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter, app.get(RefusedBodyRecorder)));
   app.enableShutdownHooks();

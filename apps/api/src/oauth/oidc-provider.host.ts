@@ -220,7 +220,10 @@ export class OidcProviderHost {
       this.logger.log(`token issued: grant_type=${String(ctx.oidc.params?.grant_type)} client=${client(ctx)}`),
     );
     provider.on('grant.error', (ctx: KoaContextWithOIDC, error) =>
-      this.logger.warn(`token request refused: ${describe(error)} grant_type=${String(ctx.oidc?.params?.grant_type ?? '-')} client=${client(ctx)}`),
+      // A request whose connection closed before its body arrived refuses itself: anyone can cause it, so it is no warning.
+      !ctx.req.complete
+        ? this.logger.debug(`token request aborted before its whole body arrived`)
+        : this.logger.warn(`token request refused: ${describe(error)} grant_type=${String(ctx.oidc?.params?.grant_type ?? '-')} client=${client(ctx)}`),
     );
     provider.on('grant.revoked', (ctx: KoaContextWithOIDC) => this.logger.log(`authorization revoked: client=${client(ctx)}`));
     provider.on('authorization.error', (ctx: KoaContextWithOIDC, error) =>
