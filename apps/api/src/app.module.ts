@@ -7,6 +7,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { HealthController } from './health/health.controller.js';
 import { EventRetentionService } from './maintenance/event-retention.service.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { ScimModule } from './scim/scim.module.js';
 
 export const ENTITIES = [...DIRECTORY_ENTITIES, ...IDENTITY_ENTITIES];
@@ -16,7 +17,15 @@ export class AppModule {
   static forRoot(config: AppConfig = loadConfig()): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot({ entities: ENTITIES }), OAuthModule, ScimModule, DirectoryModule, AdminModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot({ entities: ENTITIES }),
+        ObservabilityModule,
+        OAuthModule,
+        ScimModule,
+        DirectoryModule,
+        AdminModule,
+      ],
       controllers: [HealthController],
       providers: [EventRetentionService],
     };

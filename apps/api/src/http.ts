@@ -2,9 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
 import type { AppConfig } from '@app/config';
 import { configureAdminHttp } from './admin/admin-http.js';
+import { instrumentHttp, requestId } from './observability/http-instrumentation.js';
+import { createLogger, requestChildLogger } from './observability/logger.js';
+import { securityHeaders } from './observability/security-headers.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem, UnreadableBodyException } from './body-errors.js';
 import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './scim/scim-errors.js';
@@ -49,14 +53,27 @@ function jsonParser(strict: BodyParser): BodyParser {
  * and `bodyParser: false`, then call configureHttp). Fastify rather than Express: Nest on Fastify
  * spends about a quarter of the CPU per request that Nest on Express did (docs/benchmarks.md).
  * Routing stays case-insensitive and ignores a trailing slash, as SCIM clients expect.
+ *
+ * Fastify logs through `logger` (the service's pino logger, see observability/logger.ts); request
+ * ids, the access log, metrics and security headers are hooked in here, before any Nest middleware,
+ * so that they cover every door including the OAuth mount.
  */
-export function httpAdapter(config: AppConfig): FastifyAdapter {
-  return new FastifyAdapter({
+export function httpAdapter(config: AppConfig, logger: PinoLogger = createLogger(config)): FastifyAdapter {
+  const adapter = new FastifyAdapter({
     // A hop count is accepted at run time as by Express, though the type leaves it out.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: config.SCIM_MAX_BODY_BYTES,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 8192 },
+    loggerInstance: logger,
+    genReqId: requestId,
+    childLoggerFactory: requestChildLogger as never,
+    // One access-log line per request is written by instrumentHttp instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
   });
+  const fastify = adapter.getInstance();
+  instrumentHttp(fastify, logger);
+  securityHeaders(fastify);
+  return adapter;
 }
 
 /** The HTTP set-up; the app must be created with `bodyParser: false` so that the parsers here are the only ones. */
@@ -80,5 +97,4 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   });
   configureAdminHttp(app);
   app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter));
-  app.enableShutdownHooks();
 }

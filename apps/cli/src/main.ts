@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig } from '@app/config';
+import { ConfigError, loadConfig, loadEnvFile } from '@app/config';
 import { TenantError } from '@app/directory';
 import { IdentityError } from '@app/identity';
 import { CliModule } from './cli.module.js';
@@ -32,6 +32,8 @@ async function main(): Promise<number> {
   try {
     const values = parseFlags(rest);
     if (command.needsApp) {
+      // `.env` in the working directory fills in what the environment leaves out, as for the service.
+      loadEnvFile();
       const config = loadConfig();
       // `migrate` applies the migrations itself, so that it can report them.
       app = await NestFactory.createApplicationContext(CliModule.forRoot(config, name !== 'migrate' && config.migrateOnStart), {
