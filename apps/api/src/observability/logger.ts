@@ -53,7 +53,7 @@ export function withoutQuery(url: string): string {
  * Fastify's own logger is this instance (see httpAdapter), so Fastify, Nest and the access log write
  * the same lines.
  */
-export function createLogger(config: AppConfig, destination?: DestinationStream): Logger {
+export function createLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>, destination?: DestinationStream): Logger {
   const format = config.LOG_FORMAT === 'auto' ? (destination === undefined && process.stdout.isTTY ? 'pretty' : 'json') : config.LOG_FORMAT;
   const stream =
     format === 'pretty'
