@@ -22,6 +22,9 @@ export function gracefulShutdown(app: INestApplication, config: AppConfig, onClo
     logger.log(`${signal}: readiness fails from now on; the port closes in ${delay} s`);
     if (delay > 0) await sleep(delay * 1000);
     const server = app.getHttpServer() as Server;
+    // Keep-alive connections are closed as soon as their last response is sent (closing the port
+    // closes only those idle at that moment).
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
     const deadline = setTimeout(() => {
       logger.warn(`Requests still running after ${config.SHUTDOWN_TIMEOUT_SECONDS} s: closing their connections`);
       server.closeAllConnections();
@@ -37,6 +40,7 @@ export function gracefulShutdown(app: INestApplication, config: AppConfig, onClo
       code = 1;
     }
     clearTimeout(deadline);
+    clearInterval(idle);
     process.exit(code);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, (s) => void stop(s));
