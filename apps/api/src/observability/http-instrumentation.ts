@@ -64,11 +64,12 @@ export function instrumentHttp(fastify: FastifyInstance, log: Logger): void {
       const status = reply.raw.statusCode;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const tenantId = tenantOf(request);
+      const accountId = (request as { user?: Principal }).user?.accountId;
       recordRequest({ method: request.method, route, status, seconds, tenantId });
       const fields = {
         reqId: request.id,
         ...(tenantId ? { tenantId } : {}),
-        ...(typeof (request as { user?: Principal }).user?.accountId === 'string' ? { accountId: (request as { user?: Principal }).user!.accountId } : {}),
+        ...(typeof accountId === 'string' ? { accountId } : {}),
         method: request.method,
         route,
         status,
