@@ -57,7 +57,14 @@ export function createLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>
   const format = config.LOG_FORMAT === 'auto' ? (destination === undefined && process.stdout.isTTY ? 'pretty' : 'json') : config.LOG_FORMAT;
   const stream =
     format === 'pretty'
-      ? pretty({ destination: destination ?? 1, sync: true, colorize: destination === undefined && process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? pretty({
+          destination: destination ?? 1,
+          sync: true,
+          colorize: destination === undefined && process.stdout.isTTY,
+          translateTime: 'SYS:HH:MM:ss.l',
+          messageFormat: '{if context}[{context}] {end}{msg}',
+          ignore: 'pid,hostname,context',
+        })
       : (destination ?? pino.destination({ dest: 1, sync: true }));
   return pino(
     {
