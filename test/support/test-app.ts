@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createConnection } from 'mysql2/promise';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '@app/config';
 import { TenantService } from '@app/directory';
@@ -13,6 +14,7 @@ import type { LoggerService } from '@nestjs/common';
 import { AccountService, generateKeyMaterialEnv, OAuthClientService, ScimTokenService, type KeyMaterialEnv } from '@app/identity';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { configureHttp, httpAdapter } from '../../apps/api/src/http.js';
+import { createLogger, PinoNestLogger } from '../../apps/api/src/observability/logger.js';
 
 export type Dialect = 'sqlite' | 'mysql';
 
@@ -60,8 +62,13 @@ export interface TestApp {
 }
 
 export interface BootOptions {
-  /** Receives every log line of the app, at every level. */
+  /** Receives every log line of the app written through Nest's Logger, at every level. */
   logger?: LoggerService;
+  /**
+   * Receives the app's pino output (JSON lines: Nest's Logger, Fastify and the access log) at
+   * LOG_LEVEL, as main.ts writes it to stdout. Without it, pino writes warnings and errors only.
+   */
+  logStream?: DestinationStream;
 }
 
 let testKeys: KeyMaterialEnv | undefined;
@@ -93,7 +100,11 @@ export async function bootApp(databaseUrl: string, env: Record<string, string> =
   const limits = { SCIM_RATE_LIMIT_PER_SECOND: '100000', SCIM_RATE_LIMIT_BURST: '100000', ADMIN_AUTH_MAX_FAILURES: '100000', OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: '100000' };
   const probe = loadConfig({ DATABASE_URL: databaseUrl, ...keys, ...limits, ...env, PORT: '0' });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(probe)] }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(probe), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  const log = options.logStream ? createLogger(probe, options.logStream) : createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(probe, log), {
+    bodyParser: false,
+    logger: options.logger ?? (options.logStream ? new PinoNestLogger(log) : ['error', 'warn']),
+  });
   configureHttp(app, probe);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

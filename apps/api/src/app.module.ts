@@ -8,6 +8,7 @@ import { HealthController } from './health/health.controller.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { EventRetentionService } from './maintenance/event-retention.service.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { ScimModule } from './scim/scim.module.js';
 
 export const ENTITIES = [...DIRECTORY_ENTITIES, ...IDENTITY_ENTITIES];
@@ -17,7 +18,16 @@ export class AppModule {
   static forRoot(config: AppConfig = loadConfig()): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot({ entities: ENTITIES }), LimitsModule, OAuthModule, ScimModule, DirectoryModule, AdminModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot({ entities: ENTITIES }),
+        ObservabilityModule,
+        LimitsModule,
+        OAuthModule,
+        ScimModule,
+        DirectoryModule,
+        AdminModule,
+      ],
       controllers: [HealthController],
       providers: [EventRetentionService],
     };

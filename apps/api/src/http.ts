@@ -2,10 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost, type AbstractHttpAdapter } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
+import { errorCodes, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
 import type { AppConfig } from '@app/config';
 import { DatabaseUnavailableError, describeDatabaseError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { configureAdminHttp } from './admin/admin-http.js';
+import { instrumentHttp, requestId } from './observability/http-instrumentation.js';
+import { createLogger, requestChildLogger } from './observability/logger.js';
+import { securityHeaders } from './observability/security-headers.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem } from './body-errors.js';
 import { jsonParser, type BodyParser } from './json-body.js';
@@ -82,8 +86,12 @@ function reasonPhrase(status: number): string {
  * and `bodyParser: false`, then call configureHttp). Fastify rather than Express: Nest on Fastify
  * spends about a quarter of the CPU per request that Nest on Express did (docs/benchmarks.md).
  * Routing stays case-insensitive and ignores a trailing slash, as SCIM clients expect.
+ *
+ * Fastify logs through `logger` (the service's pino logger, see observability/logger.ts); request
+ * ids, the access log, metrics and security headers are hooked in here, before any Nest middleware,
+ * so that they cover every door including the OAuth mount.
  */
-export function httpAdapter(config: AppConfig): FastifyAdapter {
+export function httpAdapter(config: AppConfig, logger: PinoLogger = createLogger(config)): FastifyAdapter {
   const { HTTP_REQUEST_TIMEOUT_MS: requestTimeout, HTTP_HEADERS_TIMEOUT_MS: headersTimeout } = config;
   const adapter: FastifyAdapter = new FastifyAdapter({
     // A hop count is accepted at run time as by Express, though the type leaves it out.
@@ -96,7 +104,15 @@ export function httpAdapter(config: AppConfig): FastifyAdapter {
     http: { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(requestTimeout, headersTimeout) / 10) },
     frameworkErrors: frameworkErrors(() => (adapter as unknown as { securityHook?: SecurityHook }).securityHook),
     clientErrorHandler,
+    loggerInstance: logger,
+    genReqId: requestId,
+    childLoggerFactory: requestChildLogger as never,
+    // One access-log line per request is written by instrumentHttp instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
   });
+  const fastify = adapter.getInstance();
+  instrumentHttp(fastify, logger);
+  securityHeaders(fastify);
   return adapter;
 }
 
@@ -128,5 +144,4 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   fastify.server.on('request', trackRequest);
   configureAdminHttp(app);
   app.useGlobalFilters(new AppErrorsFilter(app.get(HttpAdapterHost).httpAdapter, app.get(RefusedBodyRecorder)));
-  app.enableShutdownHooks();
 }

@@ -3,21 +3,26 @@ import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger as PinoLogger } from 'pino';
 import { DataSource } from 'typeorm';
-import { ConfigError, loadConfig, type AppConfig, type LogLevel } from '@app/config';
+import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from '@app/config';
 import { Database, dataSourceOptions } from '@app/database';
 import { TenantEntity } from '@app/directory';
 import { AppModule, ENTITIES } from './app.module.js';
 import { configureHttp, httpAdapter } from './http.js';
+import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { createLogger, PinoNestLogger } from './observability/logger.js';
+import { closeMetrics, reportMetricsToPrimary, serveMetrics } from './observability/metrics-server.js';
 
-const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
-
-async function serve(config: AppConfig): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), httpAdapter(config), {
+async function serve(config: AppConfig, log: PinoLogger): Promise<void> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), httpAdapter(config, log), {
     bodyParser: false,
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    logger: new PinoNestLogger(log),
   });
   configureHttp(app, config);
+  // A worker's metrics are served by the primary, summed over the workers.
+  const metrics = cluster.isPrimary ? await serveMetrics(config) : (reportMetricsToPrimary(), undefined);
+  gracefulShutdown(app, config, () => closeMetrics(metrics));
   // Every interface, as Node's own default: IPv6 and IPv4 where the host has IPv6, IPv4 otherwise.
   await app.listen(config.PORT, '::').catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EAFNOSUPPORT' && error.code !== 'EADDRNOTAVAIL') throw error;
@@ -53,10 +58,21 @@ async function supervise(config: AppConfig): Promise<void> {
     logger.warn(`Worker ${worker.process.pid} stopped (${signal ?? code}); starting another`);
     fork();
   });
+  const metrics = await serveMetrics(config, { cluster: true });
+  // Each worker drains its own requests (see gracefulShutdown); the primary exits 0 once all have.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
+      if (stopping) return;
       stopping = true;
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+      const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+      let running = workers.length;
+      const done = () => void closeMetrics(metrics).then(() => process.exit(0));
+      if (running === 0) return done();
+      for (const worker of workers) {
+        worker.once('exit', () => --running === 0 && done());
+        // A worker acts on the first signal only (Ctrl-C also reaches it from the terminal).
+        worker.process.kill(signal);
+      }
     });
   }
   logger.log(`SCIM 2.0 endpoint: ${config.publicUrl}/scim/v2 (database: ${config.databaseKind}, ${config.WEB_CONCURRENCY} workers)`);
@@ -65,17 +81,21 @@ async function supervise(config: AppConfig): Promise<void> {
 async function bootstrap(): Promise<void> {
   let config;
   try {
+    // `.env` in the working directory fills in what the environment leaves out.
+    loadEnvFile();
     config = loadConfig();
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   }
+  const log = createLogger(config);
+  Logger.overrideLogger(new PinoNestLogger(log));
   const workers = config.databaseKind === 'mysql' ? config.WEB_CONCURRENCY : 1;
   if (config.WEB_CONCURRENCY > 1 && workers === 1) {
     new Logger('Atea').warn('WEB_CONCURRENCY is ignored with the embedded SQLite database: one process serves');
   }
   if (workers > 1 && cluster.isPrimary) await supervise(config);
-  else await serve(config);
+  else await serve(config, log);
 }
 
 void bootstrap();

@@ -1,7 +1,7 @@
 import { Command as Program, CommanderError, Option } from 'commander';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@app/config';
+import { ConfigError, loadConfig, loadEnvFile } from '@app/config';
 import { TenantError } from '@app/directory';
 import { IdentityError } from '@app/identity';
 import { CliModule } from './cli.module.js';
@@ -67,6 +67,8 @@ async function execute(name: string, command: Command, flags: Record<string, unk
   let app: INestApplicationContext | undefined;
   try {
     if (command.needsApp) {
+      // `.env` in the working directory fills in what the environment leaves out, as for the service.
+      if (io.env === process.env) loadEnvFile();
       const config = loadConfig(io.env);
       // `migrate` applies the migrations itself, so that it can report them.
       app = await NestFactory.createApplicationContext(CliModule.forRoot(config, name !== 'migrate' && config.migrateOnStart), {

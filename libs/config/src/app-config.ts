@@ -3,6 +3,8 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } fr
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
@@ -81,6 +83,47 @@ export class AppConfig {
   @Transform(emptyToUndefined)
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'log';
+
+  /** `json` (one JSON object a line), `pretty` (coloured text) or `auto`: pretty on a terminal, JSON otherwise. */
+  @Transform(emptyToUndefined)
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormat = 'auto';
+
+  /**
+   * Port of the Prometheus endpoint (`GET /metrics`), served apart from the API so that it is never
+   * reachable through the public load balancer; `off` serves none. `0` takes any free port.
+   */
+  @Transform(emptyToUndefined)
+  @Matches(/^(off|\d{1,5})$/, { message: 'METRICS_PORT must be a port number or off' })
+  METRICS_PORT: string = '9464';
+
+  /** Address the metrics endpoint listens on: loopback unless scraped from another host. */
+  @Transform(emptyToUndefined)
+  @IsString()
+  METRICS_HOST: string = '127.0.0.1';
+
+  /** When set, the metrics endpoint also requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
+  METRICS_TOKEN?: string;
+
+  /**
+   * On SIGTERM, seconds during which readiness fails while requests are still served, so that a load
+   * balancer stops sending new ones before the port closes.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  SHUTDOWN_DELAY_SECONDS: number = 5;
+
+  /** After the port closes, how long requests in flight may take to finish before their connections are cut. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  SHUTDOWN_TIMEOUT_SECONDS: number = 25;
 
   /** Largest SCIM request body accepted, in bytes; larger bodies get 413. */
   @Transform(toInt)
@@ -281,6 +324,11 @@ export class AppConfig {
   })
   TRUST_PROXY: string = 'false';
 
+  /** The metrics port, or undefined when metrics are off. */
+  get metricsPort(): number | undefined {
+    return this.METRICS_PORT === 'off' ? undefined : Number(this.METRICS_PORT);
+  }
+
   get publicUrl(): string {
     return (this.PUBLIC_URL ?? `http://localhost:${this.PORT}`).replace(/\/+$/, '');
   }
@@ -338,7 +386,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'PUBLIC_URL', 'NODE_ENV', 'OIDC_JWKS', 'OIDC_COOKIE_KEYS', 'SECRET_ENCRYPTION_KEY', 'REDIS_URL']) {
+  for (const key of [...known, 'PUBLIC_URL', 'NODE_ENV', 'OIDC_JWKS', 'OIDC_COOKIE_KEYS', 'SECRET_ENCRYPTION_KEY', 'REDIS_URL', 'METRICS_TOKEN']) {
     const value = env[key];
     if (value !== undefined) input[key] = value;
   }
@@ -358,6 +406,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (config[key] === undefined) problems.push(`${key} is required with MySQL (npm run cli -- secrets:generate prints a set)`);
     }
   }
+  const metricsPort = config.metricsPort;
+  if (metricsPort !== undefined && metricsPort > 65535) problems.push('METRICS_PORT must be a port number or off');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

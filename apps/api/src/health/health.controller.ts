@@ -1,9 +1,13 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { Database } from '@app/database';
+import { ShutdownState } from '../lifecycle/shutdown-state.js';
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly shutdown: ShutdownState,
+  ) {}
 
   /** The process is up. */
   @Get('live')
@@ -11,9 +15,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** The process can serve: its database answers within two seconds. */
+  /** The process can serve: it is not shutting down and its database answers within two seconds. */
   @Get('ready')
   async ready() {
+    if (this.shutdown.draining) throw new ServiceUnavailableException({ status: 'unavailable', detail: 'The service is shutting down' });
     if (await this.db.ping(2000)) return { status: 'ok' };
     throw new ServiceUnavailableException({ status: 'unavailable', detail: 'The database does not answer' });
   }

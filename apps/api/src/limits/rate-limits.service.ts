@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@app/config';
+import { Metrics } from '../observability/metrics.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, type Bucket, type RateLimitStore, type Verdict } from './rate-limit.store.js';
 
 /** Which limit refused a request (the doors' metrics and logs name it). */
@@ -19,7 +20,10 @@ export class RateLimits implements OnApplicationShutdown {
   /** Without shared counters, each worker process allows its share of the limit. */
   private readonly share: number;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     this.store = config.REDIS_URL ? new RedisRateLimitStore(config.REDIS_URL) : new MemoryRateLimitStore();
     const workers = config.databaseKind === 'mysql' ? config.WEB_CONCURRENCY : 1;
     this.share = config.REDIS_URL ? 1 : 1 / workers;
@@ -30,7 +34,7 @@ export class RateLimits implements OnApplicationShutdown {
     const perSecond = ownPerSecond ?? this.config.SCIM_RATE_LIMIT_PER_SECOND;
     // A tenant's own rate keeps the default's ratio of burst to rate (at least one second's worth).
     const burst = Math.max(perSecond, Math.round((perSecond * this.config.SCIM_RATE_LIMIT_BURST) / this.config.SCIM_RATE_LIMIT_PER_SECOND));
-    return this.store.take(`scim:${tenantId}`, this.bucket(perSecond, burst));
+    return this.counted('scim', tenantId, this.store.take(`scim:${tenantId}`, this.bucket(perSecond, burst)));
   }
 
   /**
@@ -40,7 +44,7 @@ export class RateLimits implements OnApplicationShutdown {
   oauthToken(clientId: string | undefined, ip: string): Promise<Verdict> {
     const perMinute = this.config.OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE * (clientId ? 1 : 10);
     const key = clientId ? `token:client:${digest(clientId)}` : `token:address:${digest(ip)}`;
-    return this.store.take(key, this.bucket(perMinute / 60, perMinute));
+    return this.counted('oauth-token', undefined, this.store.take(key, this.bucket(perMinute / 60, perMinute)));
   }
 
   /**
@@ -48,7 +52,7 @@ export class RateLimits implements OnApplicationShutdown {
    * parallel guesses cannot pass the limit; an attempt that succeeds is given back (`adminAuthSucceeded`).
    */
   adminAuthAttempt(ip: string): Promise<Verdict> {
-    return this.store.take(`admin-auth:${digest(ip)}`, this.adminAuthBucket());
+    return this.counted('admin-auth', undefined, this.store.take(`admin-auth:${digest(ip)}`, this.adminAuthBucket()));
   }
 
   async adminAuthSucceeded(ip: string): Promise<void> {
@@ -57,6 +61,13 @@ export class RateLimits implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+  }
+
+  /** Counts a refusal in the metrics (atea_rate_limited_total). */
+  private async counted(door: LimitedDoor, tenantId: string | undefined, verdict: Promise<Verdict>): Promise<Verdict> {
+    const result = await verdict;
+    if (!result.allowed) this.metrics.rateLimited(door, tenantId);
+    return result;
   }
 
   private adminAuthBucket(): Bucket {

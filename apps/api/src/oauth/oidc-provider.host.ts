@@ -15,6 +15,7 @@ import {
 } from '@app/identity';
 import { describeUnexpectedError } from '../unexpected-error.js';
 import { oauthErrorPage } from './views/error.view.js';
+import { PAGE_CSP } from './views/layout.js';
 
 /** Where the authorization server is mounted: the path of the OAuth issuer. */
 export const OAUTH_MOUNT = '/oauth';
@@ -182,6 +183,8 @@ export class OidcProviderHost {
       renderError: (ctx, out) => {
         ctx.type = 'html';
         ctx.set('Cache-Control', 'no-store');
+        // The page's own policy (its stylesheet), in place of the API's.
+        ctx.set('Content-Security-Policy', PAGE_CSP);
         ctx.body = oauthErrorPage(String(out.error ?? 'server_error'));
       },
     };

@@ -55,17 +55,16 @@ export class OidcPayloadStore {
     };
     const clientId = typeof payload.clientId === 'string' && payload.clientId.length <= 64 ? payload.clientId : null;
     await this.db.transaction(async (m) => {
-      const updated = await m.update(OidcPayloadEntity, { model, id: key }, values);
-      if (!updated.affected) {
-        // The client and its tenant are written once, with the row: a payload never changes client.
-        const client = clientId ? await m.findOne(OAuthClientEntity, { select: { clientId: true, tenantId: true }, where: { clientId } }) : null;
-        const owner = { clientId, tenantId: client?.tenantId ?? null };
-        try {
-          await m.insert(OidcPayloadEntity, { model, id: key, ...values, ...owner, consumedAt: null });
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          await m.update(OidcPayloadEntity, { model, id: key }, values);
-        }
+      // Insert first: most payloads are new (every token, code and interaction), and an UPDATE of a
+      // row that does not exist yet takes a gap lock on MySQL, on which parallel token requests
+      // deadlock. The client and its tenant are written once, with the row: a payload never changes client.
+      const client = clientId ? await m.findOne(OAuthClientEntity, { select: { clientId: true, tenantId: true }, where: { clientId } }) : null;
+      const owner = { clientId, tenantId: client?.tenantId ?? null };
+      try {
+        await m.insert(OidcPayloadEntity, { model, id: key, ...values, ...owner, consumedAt: null });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        await m.update(OidcPayloadEntity, { model, id: key }, values);
       }
       // A grant lives as long as its newest refresh token: refresh tokens slide, so the grant slides with them.
       if (model === 'RefreshToken' && values.grantId && expiresAt) {

@@ -1,0 +1,93 @@
+import { AsyncResource } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { requestContext, type RequestLogContext } from './logger.js';
+import { recordRequest } from './metrics.js';
+
+/** An incoming `X-Request-Id` is kept when it looks like an id: short, printable, no spaces. */
+const SANE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/** The request id: the caller's `X-Request-Id` when sane, a new UUID otherwise (Fastify's `genReqId`). */
+export function requestId(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** oidc-provider's routes under the OAuth mount, which Fastify does not route itself. */
+const OAUTH_ROUTES = new Set(['/auth', '/token', '/token/revocation', '/token/introspection', '/jwks', '/.well-known/openid-configuration', '/session/end', '/session/end/confirm', '/session/end/success', '/me']);
+
+/** The route pattern of a request, for logs and metric labels: never the raw URL, whose ids and query would be unbounded. */
+export function routeOf(request: FastifyRequest, path: string): string {
+  const pattern = request.routeOptions.url;
+  if (pattern) return pattern;
+  if (/^\/oauth(\/|$)/i.test(path)) {
+    const rest = path.slice('/oauth'.length) || '/';
+    if (OAUTH_ROUTES.has(rest)) return `/oauth${rest}`;
+    return /^\/auth\/[^/]+$/.test(rest) ? '/oauth/auth/:uid' : '/oauth/*';
+  }
+  return 'unmatched';
+}
+
+type Principal = { tenantId?: unknown; accountId?: unknown };
+
+/** The tenant of an authenticated request: the SCIM principal's, or the tenant a support account acts on. */
+function tenantOf(request: FastifyRequest): string | undefined {
+  const user = (request as { user?: Principal }).user;
+  if (!user) return undefined;
+  if (typeof user.tenantId === 'string') return user.tenantId;
+  const param = (request.params as Record<string, unknown> | undefined)?.tenantId;
+  return typeof param === 'string' ? param : undefined;
+}
+
+const RESOURCE = Symbol('request async resource');
+const isHealthCheck = (route: string) => route.startsWith('/health/');
+
+/**
+ * Request ids, the access log and the HTTP metrics, for every door (Nest routes, the OAuth mount and
+ * Fastify's own answers such as 404): added to the Fastify instance before any Nest middleware, and
+ * measured on the raw response so that responses written outside Fastify count too.
+ *
+ * Log lines written while serving a request carry its id (and tenant once authenticated) through an
+ * AsyncLocalStorage entered here and re-entered after the body is read, as @fastify/request-context does.
+ */
+export function instrumentHttp(fastify: FastifyInstance, log: Logger): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const started = process.hrtime.bigint();
+    // Read now: Nest's middleware strips its mount from the URL (the OAuth mount).
+    const path = request.url.split('?')[0];
+    reply.raw.setHeader('X-Request-Id', request.id);
+    const context: RequestLogContext = { reqId: request.id, tenantId: () => tenantOf(request) };
+    reply.raw.once('close', () => {
+      const route = routeOf(request, path);
+      const status = reply.raw.statusCode;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const tenantId = tenantOf(request);
+      const accountId = (request as { user?: Principal }).user?.accountId;
+      recordRequest({ method: request.method, route, status, seconds, tenantId });
+      const fields = {
+        reqId: request.id,
+        ...(tenantId ? { tenantId } : {}),
+        ...(typeof accountId === 'string' ? { accountId } : {}),
+        method: request.method,
+        route,
+        status,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        ...(reply.raw.writableFinished ? {} : { aborted: true }),
+      };
+      const level = status >= 500 ? 'warn' : isHealthCheck(route) ? 'debug' : 'info';
+      log[level](fields, `${request.method} ${route} ${status}`);
+    });
+    requestContext.run(context, () => {
+      (request as { [RESOURCE]?: AsyncResource })[RESOURCE] = new AsyncResource('atea-request');
+      done();
+    });
+  });
+  // Reading the body leaves the request's async context; the handler runs in it again.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const resource = (request as { [RESOURCE]?: AsyncResource })[RESOURCE];
+    if (resource) resource.runInAsyncScope(done);
+    else done();
+  });
+}
