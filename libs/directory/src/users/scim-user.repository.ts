@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Database, isUniqueViolation, type Row, type Statement, type UnitOfWork } from '@app/database';
 import { ScimError, type Filter, type AttrPath, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from './scim-user.entity.js';
-import { ScimUserEmailEntity, ScimUserPhoneNumberEntity, type MultiValuedRow } from './multi-valued-row.entity.js';
-import { childRow, multiValuedRows, type ChildValues, type StoredUser, type UserData } from './user-mapper.js';
+import { ScimUserEmailEntity, ScimUserPhoneNumberEntity } from './multi-valued-row.entity.js';
+import { childRow, indexedRow, multiValuedRows, type ChildElement, type ChildValues, type StoredUser, type UserData } from './user-mapper.js';
 import { CHILD_ATTRIBUTES, type ChildAttribute } from './user-attributes.js';
 import { compileFilter, positional, sortColumn } from '../sql/filter-compiler.js';
 import { page } from '../sql/paging.js';
@@ -152,9 +152,9 @@ export class ScimUserRepository {
     });
   }
 
-  private insertChildren(unit: UnitOfWork, attribute: ChildAttribute, tenantId: string, userId: string, values: ChildValues[]): MultiValuedRow[] {
+  private insertChildren(unit: UnitOfWork, attribute: ChildAttribute, tenantId: string, userId: string, values: ChildValues[]): ChildElement[] {
     const rows = values.map((v, position) => childRow(v, userId, tenantId, position));
-    const insert = this.db.insertStatement(CHILD_ENTITIES[attribute], rows);
+    const insert = this.db.insertStatement(CHILD_ENTITIES[attribute], rows.map(indexedRow));
     if (insert) unit.queue(insert);
     return rows;
   }
@@ -169,9 +169,9 @@ export class ScimUserRepository {
     attribute: ChildAttribute,
     tenantId: string,
     userId: string,
-    rows: MultiValuedRow[],
+    rows: ChildElement[],
     values: ChildValues[],
-  ): MultiValuedRow[] {
+  ): ChildElement[] {
     if (rows.length !== values.length) {
       unit.queue({ sql: `DELETE FROM ${CHILD_ATTRIBUTES[attribute].table} WHERE user_id = ?`, params: [userId] });
       return this.insertChildren(unit, attribute, tenantId, userId, values);
@@ -180,7 +180,7 @@ export class ScimUserRepository {
       const v = values[position];
       if (row.value === v.value && row.type === v.type && row.primary === v.primary && row.display === v.display) return row;
       const changed = childRow(v, userId, tenantId, position);
-      const { value, valueKey, type, primary, display } = changed;
+      const { value, valueKey, type, primary, display } = indexedRow(changed);
       unit.queue(this.db.updateStatement(CHILD_ENTITIES[attribute], { value, valueKey, type, primary, display }, { userId, position })!);
       return changed;
     });

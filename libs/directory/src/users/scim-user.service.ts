@@ -12,7 +12,7 @@ import {
   type ScimResource,
 } from '@app/scim';
 import { ScimUserRepository } from './scim-user.repository.js';
-import { userData, userResource, type StoredUser } from './user-mapper.js';
+import { keepStatusWhenUnassigned, userData, userResource, type StoredUser } from './user-mapper.js';
 import { checkIfMatch } from '../etag.js';
 import { EventLog, type Actor, type EventDraft } from '../events/event-log.js';
 import { changedAttributes } from '../events/changed-attributes.js';
@@ -77,7 +77,8 @@ export class ScimUserService {
         id,
         (current) => {
           checkIfMatch(current.user.version, ifMatch, 'user');
-          const { resource, changed } = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+          const patched = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+          const { resource, changed } = keepStatusWhenUnassigned(patched, current.user.active);
           return changed.length > 0 ? { data: userData(resource), changed } : null;
         },
         event,
