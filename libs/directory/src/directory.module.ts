@@ -7,6 +7,7 @@ import { ScimGroupService } from './groups/scim-group.service.js';
 import { EventLog } from './events/event-log.js';
 import { ProvisioningEventQuery } from './events/event-query.service.js';
 import { TenantHealthService } from './tenants/tenant-health.service.js';
+import { DirectorySearchService } from './search/directory-search.service.js';
 
 @Module({
   providers: [
@@ -18,7 +19,8 @@ import { TenantHealthService } from './tenants/tenant-health.service.js';
     ScimGroupService,
     ProvisioningEventQuery,
     TenantHealthService,
+    DirectorySearchService,
   ],
-  exports: [EventLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService],
+  exports: [EventLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService, DirectorySearchService],
 })
 export class DirectoryModule {}

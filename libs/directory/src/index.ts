@@ -10,6 +10,7 @@ export { TenantEntity, type TenantStatus } from './tenants/tenant.entity.js';
 export { TenantService, TenantError, TENANT_SLUG_PATTERN } from './tenants/tenant.service.js';
 export { ScimUserService } from './users/scim-user.service.js';
 export { ScimGroupService } from './groups/scim-group.service.js';
+export { DirectorySearchService, type DirectorySearchPage } from './search/directory-search.service.js';
 export { DirectoryModule } from './directory.module.js';
 export { EventLog, type Actor, type EventDraft } from './events/event-log.js';
 export { ProvisioningEventEntity, type ActorType } from './events/provisioning-event.entity.js';

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, P
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
 import { ScimUserService, type Actor } from '@app/directory';
-import { parseListQuery, USER_RESOURCE } from '@app/scim';
+import { parseListQuery, parseSearchRequest, USER_RESOURCE, type ListQuery } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
 import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
 import { ScimActor, TenantId } from './scim-principal.js';
@@ -17,9 +17,15 @@ export class ScimUsersController {
   ) {}
 
   @Get()
-  async list(@TenantId() tenantId: string, @Query() query: QueryParams) {
-    const listQuery = parseListQuery(query, { maxCount: this.config.SCIM_MAX_RESULTS });
-    return listBody(USER_RESOURCE, listQuery, await this.users.list(tenantId, listQuery));
+  list(@TenantId() tenantId: string, @Query() query: QueryParams) {
+    return this.page(tenantId, parseListQuery(query, { maxCount: this.config.SCIM_MAX_RESULTS }));
+  }
+
+  /** The same query as a GET, with its parameters in a SearchRequest body (RFC 7644 §3.4.3). */
+  @Post('.search')
+  @HttpCode(200)
+  search(@TenantId() tenantId: string, @Body() body: unknown) {
+    return this.page(tenantId, parseSearchRequest(body, { maxCount: this.config.SCIM_MAX_RESULTS }));
   }
 
   @Get(':id')
@@ -66,5 +72,9 @@ export class ScimUsersController {
   @HttpCode(204)
   async delete(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined) {
     await this.users.delete(tenantId, id, actor, ifMatch);
+  }
+
+  private async page(tenantId: string, listQuery: ListQuery) {
+    return listBody(USER_RESOURCE, listQuery, await this.users.list(tenantId, listQuery));
   }
 }

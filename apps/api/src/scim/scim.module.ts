@@ -8,10 +8,11 @@ import { ScimBearerStrategy } from './scim-bearer.strategy.js';
 import { ScimDiscoveryController } from './scim-discovery.controller.js';
 import { ScimUsersController } from './scim-users.controller.js';
 import { ScimGroupsController } from './scim-groups.controller.js';
+import { ScimSearchController } from './scim-search.controller.js';
 
 @Module({
   imports: [PassportModule, DirectoryModule, IdentityModule, OAuthModule],
-  controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController],
+  controllers: [ScimUsersController, ScimGroupsController, ScimSearchController, ScimDiscoveryController],
   providers: [ScimBearerStrategy, OAuthAccessTokenStrategy],
 })
 export class ScimModule {}
