@@ -16,3 +16,4 @@ export { EventLog, type Actor, type EventDraft } from './events/event-log.js';
 export { ProvisioningEventEntity, type ActorType } from './events/provisioning-event.entity.js';
 export { ProvisioningEventQuery, type EventFilter } from './events/event-query.service.js';
 export { TenantHealthService, type TenantHealth } from './tenants/tenant-health.service.js';
+export type { KeysetPage, KeysetRequest, Position } from './sql/paging.js';

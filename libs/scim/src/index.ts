@@ -10,4 +10,4 @@ export { normalizeResource, type ScimResource } from './normalize.js';
 export { parsePatchRequest, type PatchOperation, type PatchPath } from './patch/parse.js';
 export { applyPatch, type PatchResult } from './patch/apply.js';
 export { projectResource, isAttributeReturned, type Projection } from './projection.js';
-export { listResponse, type ListResponseBody } from './list-response.js';
+export { cursorListResponse, listResponse, type CursorListResponseBody, type ListResponseBody } from './list-response.js';

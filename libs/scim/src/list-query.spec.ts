@@ -248,3 +248,16 @@ describe('parseSearchRequest', () => {
     expectScimError(() => parseSearchRequest({ filter: 'userName eq' }), 'invalidFilter');
   });
 });
+
+describe('cursor (RFC 9865)', () => {
+  it('is absent for index paging, empty for the first page, and the text of a cursor otherwise', () => {
+    expect(parseListQuery({}).cursor).toBeUndefined();
+    expect(parseListQuery({ cursor: '' }).cursor).toBe('');
+    expect(parseListQuery({ Cursor: 'abc.def' }).cursor).toBe('abc.def');
+    expect(parseSearchRequest({ cursor: '', count: 10 })).toMatchObject({ cursor: '', count: 10 });
+  });
+
+  it('cannot be combined with startIndex', () => {
+    expectScimError(() => parseListQuery({ cursor: '', startIndex: '2' }), 'invalidValue', /cursor or startIndex/);
+  });
+});

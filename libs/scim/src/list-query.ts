@@ -20,6 +20,11 @@ export interface ListQuery {
   /** Attribute paths as given (value filter suffixes like `emails[type eq "work"]` removed). */
   attributes?: string[];
   excludedAttributes?: string[];
+  /**
+   * Cursor paging (RFC 9865): `''` asks for the first page, any other text is a `nextCursor` or
+   * `previousCursor` of an earlier page. Undefined for index paging (startIndex).
+   */
+  cursor?: string;
 }
 
 export interface ListQueryOptions {
@@ -81,11 +86,16 @@ export function parseListQuery(query: Record<string, unknown>, options: ListQuer
   }
   if (attributes) result.attributes = attributes;
   if (excludedAttributes) result.excludedAttributes = excludedAttributes;
+  const cursor = parseCursor(params.get('cursor'));
+  if (cursor !== undefined) {
+    if (startIndex !== undefined) throw ScimError.invalidValue('Use either cursor or startIndex to page, not both');
+    result.cursor = cursor;
+  }
   return result;
 }
 
 /** The members of a SearchRequest body (RFC 7644 §3.4.3), by their lower-cased names. */
-const SEARCH_MEMBERS = ['filter', 'startindex', 'count', 'sortby', 'sortorder', 'attributes', 'excludedattributes'];
+const SEARCH_MEMBERS = ['filter', 'startindex', 'count', 'sortby', 'sortorder', 'attributes', 'excludedattributes', 'cursor'];
 
 /**
  * Parses the body of `POST …/.search` (RFC 7644 §3.4.3) into the same query as the URL parameters of
@@ -122,6 +132,14 @@ export function parseSearchRequest(body: unknown, options: ListQueryOptions = {}
     }
   }
   return parseListQuery(query, options);
+}
+
+/** `cursor` present with no value (`?cursor` or `cursor=`) asks for the first page by cursor. */
+function parseCursor(value: unknown): string | undefined {
+  if (Array.isArray(value)) value = value[0];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw ScimError.invalidCursor('The cursor must be text');
+  return value.trim();
 }
 
 function parseInteger(name: string, text: string | undefined): number | undefined {

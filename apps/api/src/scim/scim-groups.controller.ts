@@ -4,6 +4,7 @@ import { AppConfig } from '@app/config';
 import { ScimGroupService, type Actor } from '@app/directory';
 import { GROUP_RESOURCE, parseListQuery, parseSearchRequest, type ListQuery } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
+import { ScimCursors } from './scim-cursors.js';
 import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
 import { ScimActor, TenantId } from './scim-principal.js';
 
@@ -14,6 +15,7 @@ export class ScimGroupsController {
   constructor(
     private readonly groups: ScimGroupService,
     private readonly config: AppConfig,
+    private readonly cursors: ScimCursors,
   ) {}
 
   @Get()
@@ -83,7 +85,10 @@ export class ScimGroupsController {
     await this.groups.delete(tenantId, id, actor, ifMatch);
   }
 
+  /** A page by startIndex (RFC 7644 §3.4.2.4), or by cursor (RFC 9865) when the query has one. */
   private async page(tenantId: string, listQuery: ListQuery) {
-    return listBody(GROUP_RESOURCE, listQuery, await this.groups.list(tenantId, listQuery));
+    if (listQuery.cursor === undefined) return listBody(GROUP_RESOURCE, listQuery, await this.groups.list(tenantId, listQuery));
+    const request = this.cursors.request(tenantId, GROUP_RESOURCE, listQuery);
+    return this.cursors.body(tenantId, GROUP_RESOURCE, listQuery, request, await this.groups.listByKeyset(tenantId, listQuery, request));
   }
 }

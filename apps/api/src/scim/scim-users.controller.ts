@@ -4,6 +4,7 @@ import { AppConfig } from '@app/config';
 import { ScimUserService, type Actor } from '@app/directory';
 import { parseListQuery, parseSearchRequest, USER_RESOURCE, type ListQuery } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
+import { ScimCursors } from './scim-cursors.js';
 import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
 import { ScimActor, TenantId } from './scim-principal.js';
 
@@ -14,6 +15,7 @@ export class ScimUsersController {
   constructor(
     private readonly users: ScimUserService,
     private readonly config: AppConfig,
+    private readonly cursors: ScimCursors,
   ) {}
 
   @Get()
@@ -74,7 +76,10 @@ export class ScimUsersController {
     await this.users.delete(tenantId, id, actor, ifMatch);
   }
 
+  /** A page by startIndex (RFC 7644 §3.4.2.4), or by cursor (RFC 9865) when the query has one. */
   private async page(tenantId: string, listQuery: ListQuery) {
-    return listBody(USER_RESOURCE, listQuery, await this.users.list(tenantId, listQuery));
+    if (listQuery.cursor === undefined) return listBody(USER_RESOURCE, listQuery, await this.users.list(tenantId, listQuery));
+    const request = this.cursors.request(tenantId, USER_RESOURCE, listQuery);
+    return this.cursors.body(tenantId, USER_RESOURCE, listQuery, request, await this.users.listByKeyset(tenantId, listQuery, request));
   }
 }

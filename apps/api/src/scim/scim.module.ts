@@ -9,10 +9,11 @@ import { ScimDiscoveryController } from './scim-discovery.controller.js';
 import { ScimUsersController } from './scim-users.controller.js';
 import { ScimGroupsController } from './scim-groups.controller.js';
 import { ScimSearchController } from './scim-search.controller.js';
+import { ScimCursors } from './scim-cursors.js';
 
 @Module({
   imports: [PassportModule, DirectoryModule, IdentityModule, OAuthModule],
   controllers: [ScimUsersController, ScimGroupsController, ScimSearchController, ScimDiscoveryController],
-  providers: [ScimBearerStrategy, OAuthAccessTokenStrategy],
+  providers: [ScimBearerStrategy, OAuthAccessTokenStrategy, ScimCursors],
 })
 export class ScimModule {}

@@ -18,6 +18,7 @@ import { compileFilter } from '../sql/filter-compiler.js';
 import { MEMBER_FILTER } from './group-filter.js';
 import { groupResource, type StoredGroup } from './group-mapper.js';
 import { checkIfMatch } from '../etag.js';
+import type { KeysetPage, KeysetRequest } from '../sql/paging.js';
 import { ScimGroupRepository, type GroupFields, type MemberEditor } from './scim-group.repository.js';
 import { EventLog, type Actor, type EventDraft } from '../events/event-log.js';
 
@@ -55,6 +56,12 @@ export class ScimGroupService {
   async list(tenantId: string, query: ListQuery): Promise<{ total: number; resources: ScimResource[] }> {
     const { total, groups } = await this.groups.list(tenantId, query, this.wantsMembers(query));
     return { total, resources: groups.map((g) => this.toResource(g)) };
+  }
+
+  /** One page by keyset, for cursor paging (RFC 9865). */
+  async listByKeyset(tenantId: string, query: ListQuery, request: KeysetRequest): Promise<KeysetPage<ScimResource>> {
+    const found = await this.groups.listByKeyset(tenantId, query, request, this.wantsMembers(query));
+    return { ...found, rows: found.rows.map((g) => this.toResource(g)) };
   }
 
   /** PUT: replaces displayName, externalId and the whole member list. */

@@ -25,6 +25,9 @@ export class DirectorySearchService {
   ) {}
 
   async search(tenantId: string, query: ListQuery): Promise<DirectorySearchPage> {
+    if (query.cursor !== undefined) {
+      throw ScimError.invalidValue('A search over every resource type pages with startIndex: cursors are offered by /Users and /Groups');
+    }
     if (query.sortBy) {
       throw ScimError.invalidValue('A search over every resource type cannot be sorted: use POST /Users/.search or /Groups/.search to sort');
     }

@@ -12,6 +12,7 @@ import {
   type ScimResource,
 } from '@app/scim';
 import { ScimUserRepository } from './scim-user.repository.js';
+import type { KeysetPage, KeysetRequest } from '../sql/paging.js';
 import { keepStatusWhenUnassigned, userData, userResource, type StoredUser } from './user-mapper.js';
 import { checkIfMatch } from '../etag.js';
 import { EventLog, type Actor, type EventDraft } from '../events/event-log.js';
@@ -45,6 +46,12 @@ export class ScimUserService {
   async list(tenantId: string, query: ListQuery): Promise<{ total: number; resources: ScimResource[] }> {
     const { total, users } = await this.users.list(tenantId, query);
     return { total, resources: users.map((u) => this.toResource(u)) };
+  }
+
+  /** One page by keyset, for cursor paging (RFC 9865). */
+  async listByKeyset(tenantId: string, query: ListQuery, request: KeysetRequest): Promise<KeysetPage<ScimResource>> {
+    const found = await this.users.listByKeyset(tenantId, query, request);
+    return { ...found, rows: found.rows.map((u) => this.toResource(u)) };
   }
 
   /** PUT: replaces every attribute; an `active` left out keeps its value (Okta sends PUT without it). */
