@@ -5,6 +5,7 @@ import { ProvisioningEvents1795701540349 } from './1795701540349-provisioning-ev
 import { SupportTokens1795701835989 } from './1795701835989-support-tokens.js';
 import { UserMultiValuedJson1795711879150 } from './1795711879150-user-multi-valued-json.js';
 import { UserManagerRef1796009937354 } from './1796009937354-user-manager-ref.js';
+import { EventIgnoredAttributes1796012638228 } from './1796012638228-event-ignored-attributes.js';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS = [ScimUsers1795700629383, ScimGroups1795701227930, OAuth1795701402518, ProvisioningEvents1795701540349, SupportTokens1795701835989, UserMultiValuedJson1795711879150, UserManagerRef1796009937354];
+export const MIGRATIONS = [ScimUsers1795700629383, ScimGroups1795701227930, OAuth1795701402518, ProvisioningEvents1795701540349, SupportTokens1795701835989, UserMultiValuedJson1795711879150, UserManagerRef1796009937354, EventIgnoredAttributes1796012638228];

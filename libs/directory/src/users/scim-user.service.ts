@@ -30,9 +30,10 @@ export class ScimUserService {
   async create(tenantId: string, body: unknown, actor: Actor): Promise<ScimResource> {
     const event = draft(actor, 'create');
     return this.events.track(tenantId, event, async () => {
-      const resource = normalizeResource(body, USER_RESOURCE);
+      const ignored: string[] = [];
+      const resource = normalizeResource(body, USER_RESOURCE, ignored);
       const changed = changedAttributes({}, resource);
-      const stored = await this.users.create(tenantId, randomUUID(), userData(resource), { ...event, changed });
+      const stored = await this.users.create(tenantId, randomUUID(), userData(resource), { ...event, changed, ignored });
       return this.toResource(stored);
     });
   }
@@ -58,7 +59,9 @@ export class ScimUserService {
   async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<ScimResource> {
     const event = draft(actor, 'replace', id);
     return this.events.track(tenantId, event, async () => {
-      const resource = normalizeResource(body, USER_RESOURCE);
+      const ignored: string[] = [];
+      const resource = normalizeResource(body, USER_RESOURCE, ignored);
+      let wrote = false;
       const stored = await this.users.modify(
         tenantId,
         id,
@@ -66,11 +69,13 @@ export class ScimUserService {
           checkIfMatch(current.user.version, ifMatch, 'user');
           if (resource.active === undefined) resource.active = current.user.active;
           const changed = changedAttributes(this.toResource(current), resource);
-          return changed.length > 0 ? { data: userData(resource), changed } : null;
+          wrote = changed.length > 0;
+          return wrote ? { data: userData(resource), changed } : null;
         },
-        event,
+        { ...event, ignored },
       );
       if (!stored) throw notFound(id);
+      if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
       return this.toResource(stored);
     });
   }
@@ -79,18 +84,24 @@ export class ScimUserService {
     const event = draft(actor, 'patch', id);
     return this.events.track(tenantId, event, async () => {
       const operations = parsePatchRequest(body);
+      // Filled by the change below, before the write's event is queued (the same array).
+      const ignored: string[] = [];
+      let wrote = false;
       const stored = await this.users.modify(
         tenantId,
         id,
         (current) => {
           checkIfMatch(current.user.version, ifMatch, 'user');
           const patched = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+          ignored.splice(0, ignored.length, ...patched.ignored);
           const { resource, changed } = keepStatusWhenUnassigned(patched, current.user.active);
-          return changed.length > 0 ? { data: userData(resource), changed } : null;
+          wrote = changed.length > 0;
+          return wrote ? { data: userData(resource), changed } : null;
         },
-        event,
+        { ...event, ignored },
       );
       if (!stored) throw notFound(id);
+      if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
       return this.toResource(stored);
     });
   }
