@@ -63,6 +63,21 @@ describe.each(dialects())('SCIM attributes nothing declares, on %s', (dialect) =
     expect(listed.body.items[0].ignoredAttributes).toEqual([`${CUSTOM}:costCenterCode`, `${ENTERPRISE}:department2`]);
   });
 
+  it('are dropped from groups too, and named in their events', async () => {
+    const tenant = await t.tenant();
+    const scim = scimClient(t.scimUrl, tenant.token);
+    const group = await scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Sales', colour: 'red' });
+    expect(group.status).toBe(201);
+    expect(group.body.colour).toBeUndefined();
+    const patched = await scim.patch(`/Groups/${group.body.id}`, [{ op: 'replace', value: { id: group.body.id, displayName: 'Sales', colour: 'blue' } }]);
+    expect(patched.status).toBe(204);
+    const log = await events(tenant.id);
+    expect(log.map((e) => [e.operation, e.resourceType, e.ignoredAttributes])).toEqual([
+      ['create', 'Group', '["colour"]'],
+      ['patch', 'Group', '["colour"]'],
+    ]);
+  });
+
   it('a write that sends only known attributes records none', async () => {
     const tenant = await t.tenant();
     const scim = scimClient(t.scimUrl, tenant.token);

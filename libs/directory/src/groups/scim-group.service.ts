@@ -40,9 +40,10 @@ export class ScimGroupService {
     const event = draft(actor, 'create');
     const id = randomUUID();
     await this.events.track(tenantId, event, async () => {
-      const resource = normalizeResource(body, GROUP_RESOURCE);
+      const ignored: string[] = [];
+      const resource = normalizeResource(body, GROUP_RESOURCE, ignored);
       const changed = ['displayName', ...(resource.externalId ? ['externalId'] : []), ...(resource.members ? ['members'] : [])];
-      await this.groups.create(tenantId, id, groupFields(resource), memberIds(resource.members), { ...event, changed });
+      await this.groups.create(tenantId, id, groupFields(resource), memberIds(resource.members), { ...event, changed, ignored });
     });
     return this.get(tenantId, id, projection);
   }
@@ -68,7 +69,9 @@ export class ScimGroupService {
   async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string, projection: Projection = {}): Promise<ScimResource> {
     const event = draft(actor, 'replace', id);
     await this.events.track(tenantId, event, async () => {
-      const resource = normalizeResource(body, GROUP_RESOURCE);
+      const ignored: string[] = [];
+      const resource = normalizeResource(body, GROUP_RESOURCE, ignored);
+      let wrote = false;
       const found = await this.groups.modify(
         tenantId,
         id,
@@ -77,11 +80,15 @@ export class ScimGroupService {
           const wanted = memberIds(resource.members);
           const removed = await members.removeAll();
           const added = await members.add(wanted);
-          return { fields: groupFields(resource), membersChanged: removed > 0 || added > 0 };
+          const fields = groupFields(resource);
+          const membersChanged = removed > 0 || added > 0;
+          wrote = membersChanged || (Object.keys(fields) as (keyof GroupFields)[]).some((key) => fields[key] !== group[key]);
+          return { fields, membersChanged };
         },
-        event,
+        { ...event, ignored },
       );
       if (!found) throw notFound(id);
+      if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
     });
     return this.get(tenantId, id, projection);
   }
@@ -91,6 +98,9 @@ export class ScimGroupService {
     const event = { ...draft(actor, 'patch', id), status };
     return this.events.track(tenantId, event, async () => {
       const { memberOps, attributeOps } = splitOperations(parsePatchRequest(body));
+      // Filled by the change below, before the write's event is recorded (the same array).
+      const ignored: string[] = [];
+      let wrote = false;
       const found = await this.groups.modify(
         tenantId,
         id,
@@ -98,16 +108,19 @@ export class ScimGroupService {
           checkIfMatch(group.version, ifMatch, 'group');
           let fields: GroupFields | null = null;
           if (attributeOps.length > 0) {
-            const { resource, changed } = applyPatch(this.toResource({ group }), attributeOps, GROUP_RESOURCE);
-            if (changed.length > 0) fields = groupFields(resource);
+            const patched = applyPatch(this.toResource({ group }), attributeOps, GROUP_RESOURCE);
+            ignored.splice(0, ignored.length, ...patched.ignored);
+            if (patched.changed.length > 0) fields = groupFields(patched.resource);
           }
           let membersChanged = false;
           for (const op of memberOps) membersChanged = (await applyMemberOperation(op, members)) > 0 || membersChanged;
+          wrote = fields !== null || membersChanged;
           return { fields, membersChanged };
         },
-        event,
+        { ...event, ignored },
       );
       if (!found) throw notFound(id);
+      if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
       return found;
     });
   }
