@@ -28,7 +28,11 @@ export class CursorSeal {
     const [body, tag, extra] = text.split('.');
     if (!body || !tag || extra !== undefined || text.length > 4096) return undefined;
     const given = Buffer.from(tag, 'base64url');
-    if (!this.keys.some((key) => { const expected = mac(key, body); return expected.length === given.length && timingSafeEqual(expected, given); })) return undefined;
+    const genuine = this.keys.some((key) => {
+      const expected = mac(key, body);
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    if (!genuine) return undefined;
     try {
       return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
     } catch {
