@@ -45,7 +45,9 @@ describe.each(dialects())('the user JSON-copy migration on %s', (dialect) => {
       const before = await read(scim, app.scimUrl);
       await app.close();
 
-      // Back to the schema before the copies (undoing every later migration too), then forward again: the migration fills them.
+      // Back to the schema before the copies (undoing every later migration too), then forward again:
+      // the migration fills them (with `"primary":false` for every element without primary, which
+      // the manager-ref migration after it removes again).
       const dataSource = await new DataSource(dataSourceOptions(database.url, [])).initialize();
       await undoThrough(dataSource, 'UserMultiValuedJson1795711879150');
       await expect(dataSource.query('SELECT emails_json FROM scim_users')).rejects.toThrow();

@@ -9,6 +9,7 @@ import { AuthFailureLog } from './events/auth-failure-log.js';
 import { ProvisioningEventQuery } from './events/event-query.service.js';
 import { TenantHealthService } from './tenants/tenant-health.service.js';
 import { UserSearchService } from './users/user-search.service.js';
+import { DirectorySearchService } from './search/directory-search.service.js';
 
 @Module({
   providers: [
@@ -22,7 +23,8 @@ import { UserSearchService } from './users/user-search.service.js';
     ProvisioningEventQuery,
     TenantHealthService,
     UserSearchService,
+    DirectorySearchService,
   ],
-  exports: [EventLog, AuthFailureLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService, UserSearchService],
+  exports: [EventLog, AuthFailureLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService, UserSearchService, DirectorySearchService],
 })
 export class DirectoryModule {}

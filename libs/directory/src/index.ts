@@ -10,6 +10,7 @@ export { TenantEntity, type TenantStatus } from './tenants/tenant.entity.js';
 export { TenantService, TenantError, TENANT_SLUG_PATTERN, type TenantDoor } from './tenants/tenant.service.js';
 export { ScimUserService } from './users/scim-user.service.js';
 export { ScimGroupService } from './groups/scim-group.service.js';
+export { DirectorySearchService, type DirectorySearchPage } from './search/directory-search.service.js';
 export { DirectoryModule } from './directory.module.js';
 export { EventLog, subjectOf, type Actor, type EventDraft, type EventSubject } from './events/event-log.js';
 export { AuthFailureLog, AUTH_FAILURE_OPERATION, type AuthFailure, type AuthFailureReason } from './events/auth-failure-log.js';
@@ -17,3 +18,4 @@ export { ProvisioningEventEntity, type ActorType } from './events/provisioning-e
 export { ProvisioningEventQuery, EVENT_BATCH, type EventFilter } from './events/event-query.service.js';
 export { TenantHealthService, type CallCounts, type TenantHealth } from './tenants/tenant-health.service.js';
 export { UserSearchService, USER_SEARCH_FIELDS, type UserSearchField, type UserSearchHit, type UserSearchQuery } from './users/user-search.service.js';
+export type { KeysetPage, KeysetRequest, Position } from './sql/paging.js';

@@ -3,6 +3,7 @@ import { AppConfig } from '@app/config';
 import { AccountService } from './accounts/account.service.js';
 import { KEY_MATERIAL, resolveKeyMaterial } from './keys/key-material.js';
 import { SecretBox } from './keys/secret-box.js';
+import { CursorSeal } from './keys/cursor-seal.js';
 import { OAuthClientService } from './oauth-clients/oauth-client.service.js';
 import { OidcPayloadStore } from './oidc/oidc-payload.store.js';
 import { ScimTokenService } from './scim-tokens/scim-token.service.js';
@@ -20,6 +21,7 @@ import { TenantAdminService } from './support/tenant-admin.service.js';
       useFactory: (config: AppConfig) => resolveKeyMaterial(config, (message) => new Logger('Keys').warn(message)),
     },
     SecretBox,
+    CursorSeal,
     AccountService,
     OAuthClientService,
     OidcPayloadStore,
@@ -32,6 +34,7 @@ import { TenantAdminService } from './support/tenant-admin.service.js';
     ScimTokenService,
     KEY_MATERIAL,
     SecretBox,
+    CursorSeal,
     AccountService,
     OAuthClientService,
     OidcPayloadStore,

@@ -32,6 +32,7 @@ export {
   type PrivateJwk,
 } from './keys/key-material.js';
 export { SecretBox } from './keys/secret-box.js';
+export { CursorSeal } from './keys/cursor-seal.js';
 export { OAuthClientEntity, OAuthClientSecretEntity } from './oauth-clients/oauth-client.entity.js';
 export {
   OAuthClientService,

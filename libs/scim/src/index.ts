@@ -1,7 +1,7 @@
 export * from './scim-error.js';
 export * from './filter/ast.js';
 export { parseFilter, printFilter } from './filter/parser.js';
-export { parseListQuery, type ListQuery, type SortOrder } from './list-query.js';
+export { parseListQuery, parseSearchRequest, type ListQuery, type SortOrder } from './list-query.js';
 export * from './schema/types.js';
 export * from './schema/urns.js';
 export { USER_RESOURCE, GROUP_RESOURCE, ALL_SCHEMA_DEFINITIONS } from './schema/definitions.js';
@@ -10,4 +10,4 @@ export { normalizeResource, type ScimResource } from './normalize.js';
 export { parsePatchRequest, type PatchOperation, type PatchPath } from './patch/parse.js';
 export { applyPatch, type PatchResult } from './patch/apply.js';
 export { projectResource, isAttributeReturned, type Projection } from './projection.js';
-export { listResponse, type ListResponseBody } from './list-response.js';
+export { cursorListResponse, listResponse, type CursorListResponseBody, type ListResponseBody } from './list-response.js';

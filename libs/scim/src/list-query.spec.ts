@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListQuery } from './list-query.js';
+import { parseListQuery, parseSearchRequest } from './list-query.js';
 import { ScimError } from './scim-error.js';
 
 function expectScimError(run: () => unknown, scimType: string, detail?: RegExp): void {
@@ -200,5 +200,64 @@ describe('parseListQuery', () => {
       expect(query).not.toHaveProperty('attributes');
       expect(query).not.toHaveProperty('excludedAttributes');
     });
+  });
+});
+
+describe('parseSearchRequest', () => {
+  const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+
+  it('reads a SearchRequest body into the same query as the URL parameters', () => {
+    const body = {
+      schemas: [SEARCH],
+      attributes: ['userName', 'name.givenName'],
+      excludedAttributes: ['groups'],
+      filter: 'userName eq "bjensen"',
+      sortBy: 'name.familyName',
+      sortOrder: 'descending',
+      startIndex: 11,
+      count: 5,
+    };
+    expect(parseSearchRequest(body)).toEqual(
+      parseListQuery({
+        filter: 'userName eq "bjensen"',
+        startIndex: '11',
+        count: '5',
+        sortBy: 'name.familyName',
+        sortOrder: 'descending',
+        attributes: 'userName,name.givenName',
+        excludedAttributes: 'groups',
+      }),
+    );
+  });
+
+  it('matches member names case-insensitively and applies the list defaults and limits', () => {
+    expect(parseSearchRequest({ Filter: 'active eq true', COUNT: 5000 }, { maxCount: 200 })).toMatchObject({
+      filter: { op: 'eq', path: { attr: 'active' }, value: true },
+      startIndex: 1,
+      count: 200,
+    });
+    expect(parseSearchRequest({})).toEqual({ startIndex: 1, count: 100, sortOrder: 'ascending' });
+  });
+
+  it('rejects a body that is not a SearchRequest', () => {
+    expectScimError(() => parseSearchRequest([]), 'invalidSyntax');
+    expectScimError(() => parseSearchRequest({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] }), 'invalidSyntax', /SearchRequest/);
+    expectScimError(() => parseSearchRequest({ attributes: [1] }), 'invalidValue', /attribute names/);
+    expectScimError(() => parseSearchRequest({ startIndex: 1.5 }), 'invalidValue');
+    expectScimError(() => parseSearchRequest({ count: true }), 'invalidValue');
+    expectScimError(() => parseSearchRequest({ filter: 'userName eq' }), 'invalidFilter');
+  });
+});
+
+describe('cursor (RFC 9865)', () => {
+  it('is absent for index paging, empty for the first page, and the text of a cursor otherwise', () => {
+    expect(parseListQuery({}).cursor).toBeUndefined();
+    expect(parseListQuery({ cursor: '' }).cursor).toBe('');
+    expect(parseListQuery({ Cursor: 'abc.def' }).cursor).toBe('abc.def');
+    expect(parseSearchRequest({ cursor: '', count: 10 })).toMatchObject({ cursor: '', count: 10 });
+  });
+
+  it('cannot be combined with startIndex', () => {
+    expectScimError(() => parseListQuery({ cursor: '', startIndex: '2' }), 'invalidValue', /cursor or startIndex/);
   });
 });

@@ -5,6 +5,7 @@
 import type { AttrPath, Filter } from './filter/ast.js';
 import { parseAttrPath, parseFilter } from './filter/parser.js';
 import { ScimError } from './scim-error.js';
+import { SEARCH_REQUEST_SCHEMA } from './schema/urns.js';
 
 export type SortOrder = 'ascending' | 'descending';
 
@@ -19,6 +20,11 @@ export interface ListQuery {
   /** Attribute paths as given (value filter suffixes like `emails[type eq "work"]` removed). */
   attributes?: string[];
   excludedAttributes?: string[];
+  /**
+   * Cursor paging (RFC 9865): `''` asks for the first page, any other text is a `nextCursor` or
+   * `previousCursor` of an earlier page. Undefined for index paging (startIndex).
+   */
+  cursor?: string;
 }
 
 export interface ListQueryOptions {
@@ -80,7 +86,60 @@ export function parseListQuery(query: Record<string, unknown>, options: ListQuer
   }
   if (attributes) result.attributes = attributes;
   if (excludedAttributes) result.excludedAttributes = excludedAttributes;
+  const cursor = parseCursor(params.get('cursor'));
+  if (cursor !== undefined) {
+    if (startIndex !== undefined) throw ScimError.invalidValue('Use either cursor or startIndex to page, not both');
+    result.cursor = cursor;
+  }
   return result;
+}
+
+/** The members of a SearchRequest body (RFC 7644 §3.4.3), by their lower-cased names. */
+const SEARCH_MEMBERS = ['filter', 'startindex', 'count', 'sortby', 'sortorder', 'attributes', 'excludedattributes', 'cursor'];
+
+/**
+ * Parses the body of `POST …/.search` (RFC 7644 §3.4.3) into the same query as the URL parameters of
+ * a GET: member names are case-insensitive, `attributes` and `excludedAttributes` are arrays of
+ * attribute names (a comma-separated string is accepted too), `startIndex` and `count` integers.
+ * `schemas` may be left out; when given it must list the SearchRequest URN.
+ */
+export function parseSearchRequest(body: unknown, options: ListQueryOptions = {}): ListQuery {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw ScimError.invalidSyntax('The search request body must be a JSON object');
+  }
+  const query: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(body)) {
+    const key = name.toLowerCase();
+    if (key === 'schemas') {
+      const listed = Array.isArray(value) && value.some((s) => typeof s === 'string' && s.trim().toLowerCase() === SEARCH_REQUEST_SCHEMA.toLowerCase());
+      if (!listed) throw ScimError.invalidSyntax(`A search request must list the schema ${SEARCH_REQUEST_SCHEMA}`);
+      continue;
+    }
+    if (!SEARCH_MEMBERS.includes(key) || key in query) continue;
+    if (value === null) continue;
+    if (key === 'attributes' || key === 'excludedattributes') {
+      const names = typeof value === 'string' ? [value] : value;
+      if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+        throw ScimError.invalidValue(`"${name}" must be an array of attribute names`);
+      }
+      query[key] = names.join(',');
+    } else if (key === 'startindex' || key === 'count') {
+      if (typeof value !== 'number' && typeof value !== 'string') throw ScimError.invalidValue(`"${name}" must be an integer`);
+      query[key] = value;
+    } else {
+      if (typeof value !== 'string') throw ScimError.invalidValue(`"${name}" must be a string`);
+      query[key] = value;
+    }
+  }
+  return parseListQuery(query, options);
+}
+
+/** `cursor` present with no value (`?cursor` or `cursor=`) asks for the first page by cursor. */
+function parseCursor(value: unknown): string | undefined {
+  if (Array.isArray(value)) value = value[0];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw ScimError.invalidCursor('The cursor must be text');
+  return value.trim();
 }
 
 function parseInteger(name: string, text: string | undefined): number | undefined {

@@ -21,3 +21,19 @@ export function listResponse(resources: ScimResource[], totalResults: number, st
     Resources: resources,
   };
 }
+
+/** A page of results by cursor (RFC 9865 §2.2): no startIndex, and a cursor for each way that has more. */
+export interface CursorListResponseBody {
+  schemas: string[];
+  itemsPerPage: number;
+  nextCursor?: string;
+  previousCursor?: string;
+  Resources: ScimResource[];
+}
+
+export function cursorListResponse(resources: ScimResource[], cursors: { next?: string; previous?: string }): CursorListResponseBody {
+  const body: CursorListResponseBody = { schemas: [LIST_RESPONSE_SCHEMA], itemsPerPage: resources.length, Resources: resources };
+  if (cursors.next !== undefined) body.nextCursor = cursors.next;
+  if (cursors.previous !== undefined) body.previousCursor = cursors.previous;
+  return body;
+}

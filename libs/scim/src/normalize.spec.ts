@@ -126,6 +126,29 @@ describe('normalizeResource: shape rules', () => {
     expect(r).toEqual({ schemas: [USER_SCHEMA], userName: 'jdoe@contoso.com', name: { givenName: 'J' } });
   });
 
+  it('names the unknown attributes it drops, and nothing else', () => {
+    const ignored: string[] = [];
+    normalizeResource(
+      {
+        userName: 'jdoe@contoso.com',
+        id: 'client-id',
+        shoeSize: 44,
+        'urn:ietf:params:scim:schemas:extension:atea:2.0:User:costCenterCode': 'CC7',
+        [ENT]: { department: 'D', department2: 'x' },
+        'urn:example:custom:2.0:User': { foo: 'bar', baz: 1 },
+      },
+      USER_RESOURCE,
+      ignored,
+    );
+    expect(ignored).toEqual([
+      'shoeSize',
+      'urn:ietf:params:scim:schemas:extension:atea:2.0:User:costCenterCode',
+      `${ENT}:department2`,
+      'urn:example:custom:2.0:User:foo',
+      'urn:example:custom:2.0:User:baz',
+    ]);
+  });
+
   it('drops read-only attributes (id, meta, groups, manager.displayName) and client schemas', () => {
     const r = user({
       id: 'client-id',

@@ -151,11 +151,22 @@ export function coerceValue(def: AttributeDefinition, raw: unknown, label: strin
   return coerceSingle(def, raw, label, keepReadOnly);
 }
 
+/**
+ * How an attribute no schema defines is named for support: its key, or for a URN key whose value is
+ * an object (an undeclared extension), each of its attributes as `urn:…:attr`.
+ */
+export function undeclaredNames(key: string, value: unknown): string[] {
+  if (/^urn:/i.test(key) && isPlainObject(value) && Object.keys(value).length > 0) return Object.keys(value).map((inner) => `${key}:${inner}`);
+  return [key];
+}
+
 export interface CanonicalizeOptions {
   /** Keep readOnly attributes (id, meta, groups, manager.displayName): true for stored resources. */
   keepReadOnly: boolean;
   /** Throw `invalidValue` when a required attribute is missing. */
   checkRequired: boolean;
+  /** Receives the names of the attributes dropped because no schema of the resource type defines them. */
+  ignored?: string[];
 }
 
 /** Brings any loosely shaped resource object into canonical form (see the file header). */
@@ -166,9 +177,12 @@ export function canonicalizeResource(
 ): ScimResource {
   const bag = new Map<AttributeDefinition, unknown>();
 
-  const put = (path: AttrPath, value: unknown) => {
+  const put = (path: AttrPath, value: unknown, name: string) => {
     const resolved = findAttrPath(rs, path);
-    if (!resolved) return;
+    if (!resolved) {
+      options.ignored?.push(...undeclaredNames(name, value));
+      return;
+    }
     const { attribute, sub } = resolved;
     if (!options.keepReadOnly && (attribute.mutability === 'readOnly' || sub?.mutability === 'readOnly')) return;
     const current = bag.get(attribute);
@@ -201,12 +215,14 @@ export function canonicalizeResource(
       if (!isPlainObject(value)) throw ScimError.invalidValue(`${ext.id} must be an object of extension attributes`);
       for (const [inner, v] of Object.entries(value)) {
         const path = splitAttrName(inner);
-        if (path) put({ ...path, uri: path.uri ?? ext.id }, v);
+        if (path) put({ ...path, uri: path.uri ?? ext.id }, v, `${ext.id}:${inner}`);
+        else options.ignored?.push(`${ext.id}:${inner}`);
       }
       continue;
     }
     const path = splitAttrName(key);
-    if (path) put(path, value);
+    if (path) put(path, value, key);
+    else options.ignored?.push(...undeclaredNames(key, value));
   }
 
   const out: ScimResource = { schemas: [rs.core.id] };
@@ -251,9 +267,10 @@ export function canonicalizeResource(
 
 /**
  * Canonical form of a POST or PUT body. Unknown attributes and schema URNs, readOnly attributes
- * (id, meta, groups) and client-sent `schemas` are dropped; required attributes are enforced.
+ * (id, meta, groups) and client-sent `schemas` are dropped; required attributes are enforced. The
+ * names of the unknown attributes are added to `ignored` when given.
  */
-export function normalizeResource(body: unknown, rs: ResourceSchema): ScimResource {
+export function normalizeResource(body: unknown, rs: ResourceSchema, ignored?: string[]): ScimResource {
   if (!isPlainObject(body)) throw ScimError.invalidSyntax('The request body must be a JSON object');
-  return canonicalizeResource(body, rs, { keepReadOnly: false, checkRequired: true });
+  return canonicalizeResource(body, rs, { keepReadOnly: false, checkRequired: true, ignored });
 }

@@ -1,4 +1,4 @@
-/** `scimType` values defined by RFC 7644 §3.12. */
+/** `scimType` values defined by RFC 7644 §3.12, and by RFC 9865 §2.3 for cursors. */
 export type ScimType =
   | 'invalidFilter'
   | 'tooMany'
@@ -9,7 +9,9 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  | 'invalidCursor'
+  | 'expiredCursor';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -49,6 +51,12 @@ export class ScimError extends Error {
   }
   static invalidValue(detail: string): ScimError {
     return new ScimError(400, 'invalidValue', detail);
+  }
+  static invalidCursor(detail: string): ScimError {
+    return new ScimError(400, 'invalidCursor', detail);
+  }
+  static expiredCursor(detail: string): ScimError {
+    return new ScimError(400, 'expiredCursor', detail);
   }
   static noTarget(detail: string): ScimError {
     return new ScimError(400, 'noTarget', detail);

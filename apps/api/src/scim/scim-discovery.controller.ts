@@ -12,6 +12,7 @@ import {
   type ResourceSchema,
 } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
+import { CURSOR_TIMEOUT_SECONDS } from './scim-cursors.js';
 
 /** The resource types this service serves; only what works is advertised. */
 export const RESOURCE_TYPES: ResourceSchema[] = [USER_RESOURCE, GROUP_RESOURCE];
@@ -37,6 +38,15 @@ export class ScimDiscoveryController {
       changePassword: { supported: false },
       sort: { supported: true },
       etag: { supported: true },
+      // RFC 9865 §4: /Users and /Groups page by startIndex (the default) or by cursor.
+      pagination: {
+        cursor: true,
+        index: true,
+        defaultPaginationMethod: 'index',
+        defaultPageSize: Math.min(100, this.config.SCIM_MAX_RESULTS),
+        maxPageSize: this.config.SCIM_MAX_RESULTS,
+        cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+      },
       authenticationSchemes: [
         {
           type: 'oauthbearertoken',

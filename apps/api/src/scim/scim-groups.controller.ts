@@ -2,8 +2,9 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, P
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
 import { ScimGroupService, type Actor } from '@app/directory';
-import { GROUP_RESOURCE, parseListQuery } from '@app/scim';
+import { GROUP_RESOURCE, parseListQuery, parseSearchRequest, type ListQuery } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
+import { ScimCursors } from './scim-cursors.js';
 import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
 import { ScimActor, TenantId } from './scim-principal.js';
 
@@ -14,12 +15,19 @@ export class ScimGroupsController {
   constructor(
     private readonly groups: ScimGroupService,
     private readonly config: AppConfig,
+    private readonly cursors: ScimCursors,
   ) {}
 
   @Get()
-  async list(@TenantId() tenantId: string, @Query() query: QueryParams) {
-    const listQuery = parseListQuery(query, { maxCount: this.config.SCIM_MAX_RESULTS });
-    return listBody(GROUP_RESOURCE, listQuery, await this.groups.list(tenantId, listQuery));
+  list(@TenantId() tenantId: string, @Query() query: QueryParams) {
+    return this.page(tenantId, parseListQuery(query, { maxCount: this.config.SCIM_MAX_RESULTS }));
+  }
+
+  /** The same query as a GET, with its parameters in a SearchRequest body (RFC 7644 §3.4.3). */
+  @Post('.search')
+  @HttpCode(200)
+  search(@TenantId() tenantId: string, @Body() body: unknown) {
+    return this.page(tenantId, parseSearchRequest(body, { maxCount: this.config.SCIM_MAX_RESULTS }));
   }
 
   @Get(':id')
@@ -75,5 +83,12 @@ export class ScimGroupsController {
   @HttpCode(204)
   async delete(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined) {
     await this.groups.delete(tenantId, id, actor, ifMatch);
+  }
+
+  /** A page by startIndex (RFC 7644 §3.4.2.4), or by cursor (RFC 9865) when the query has one. */
+  private async page(tenantId: string, listQuery: ListQuery) {
+    if (listQuery.cursor === undefined) return listBody(GROUP_RESOURCE, listQuery, await this.groups.list(tenantId, listQuery));
+    const request = this.cursors.request(tenantId, GROUP_RESOURCE, listQuery);
+    return this.cursors.body(tenantId, GROUP_RESOURCE, listQuery, request, await this.groups.listByKeyset(tenantId, listQuery, request));
   }
 }

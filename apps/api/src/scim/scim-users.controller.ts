@@ -2,8 +2,9 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, P
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
 import { ScimUserService, type Actor } from '@app/directory';
-import { parseListQuery, USER_RESOURCE } from '@app/scim';
+import { parseListQuery, parseSearchRequest, USER_RESOURCE, type ListQuery } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
+import { ScimCursors } from './scim-cursors.js';
 import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
 import { ScimActor, TenantId } from './scim-principal.js';
 
@@ -14,12 +15,19 @@ export class ScimUsersController {
   constructor(
     private readonly users: ScimUserService,
     private readonly config: AppConfig,
+    private readonly cursors: ScimCursors,
   ) {}
 
   @Get()
-  async list(@TenantId() tenantId: string, @Query() query: QueryParams) {
-    const listQuery = parseListQuery(query, { maxCount: this.config.SCIM_MAX_RESULTS });
-    return listBody(USER_RESOURCE, listQuery, await this.users.list(tenantId, listQuery));
+  list(@TenantId() tenantId: string, @Query() query: QueryParams) {
+    return this.page(tenantId, parseListQuery(query, { maxCount: this.config.SCIM_MAX_RESULTS }));
+  }
+
+  /** The same query as a GET, with its parameters in a SearchRequest body (RFC 7644 §3.4.3). */
+  @Post('.search')
+  @HttpCode(200)
+  search(@TenantId() tenantId: string, @Body() body: unknown) {
+    return this.page(tenantId, parseSearchRequest(body, { maxCount: this.config.SCIM_MAX_RESULTS }));
   }
 
   @Get(':id')
@@ -66,5 +74,12 @@ export class ScimUsersController {
   @HttpCode(204)
   async delete(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined) {
     await this.users.delete(tenantId, id, actor, ifMatch);
+  }
+
+  /** A page by startIndex (RFC 7644 §3.4.2.4), or by cursor (RFC 9865) when the query has one. */
+  private async page(tenantId: string, listQuery: ListQuery) {
+    if (listQuery.cursor === undefined) return listBody(USER_RESOURCE, listQuery, await this.users.list(tenantId, listQuery));
+    const request = this.cursors.request(tenantId, USER_RESOURCE, listQuery);
+    return this.cursors.body(tenantId, USER_RESOURCE, listQuery, request, await this.users.listByKeyset(tenantId, listQuery, request));
   }
 }

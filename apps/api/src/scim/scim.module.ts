@@ -9,10 +9,12 @@ import { ScimBearerStrategy } from './scim-bearer.strategy.js';
 import { ScimDiscoveryController } from './scim-discovery.controller.js';
 import { ScimUsersController } from './scim-users.controller.js';
 import { ScimGroupsController } from './scim-groups.controller.js';
+import { ScimSearchController } from './scim-search.controller.js';
+import { ScimCursors } from './scim-cursors.js';
 
 @Module({
   imports: [PassportModule, DirectoryModule, IdentityModule, OAuthModule],
-  controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController],
-  providers: [ScimBearerStrategy, OAuthAccessTokenStrategy, RefusedBodyRecorder],
+  controllers: [ScimUsersController, ScimGroupsController, ScimSearchController, ScimDiscoveryController],
+  providers: [ScimBearerStrategy, OAuthAccessTokenStrategy, RefusedBodyRecorder, ScimCursors],
 })
 export class ScimModule {}

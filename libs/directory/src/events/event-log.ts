@@ -19,6 +19,8 @@ export interface EventDraft {
   resourceType: string;
   resourceId?: string | null;
   changed?: string[];
+  /** Attributes the request sent that no schema defines: dropped, and named here for support. */
+  ignored?: string[];
   /** The status the caller gets on success, where it is not the write's usual one. */
   status?: number;
   /** The user or group the write is about, as sent or stored: how support finds a failed create. */
@@ -67,6 +69,11 @@ export class EventLog {
   /** The INSERT that records a successful write, for a unit of work to queue with the write. */
   statement(tenantId: string, draft: EventDraft, status = 200): Statement {
     return this.db.insertStatement(ProvisioningEventEntity, [toRow(tenantId, draft, draft.status ?? status, null)])!;
+  }
+
+  /** Records a write that changed nothing yet has something to tell support (the attributes it ignored). */
+  async recordUnchanged(tenantId: string, draft: EventDraft): Promise<void> {
+    await this.db.transaction((m) => m.insert(ProvisioningEventEntity, toRow(tenantId, draft, draft.status ?? 200, null)));
   }
 
   /** Records a failed write; never throws (the caller's own error matters more). */
@@ -118,6 +125,7 @@ function toRow(tenantId: string, draft: EventDraft, status: number, detail: stri
     status,
     requestId: draft.actor.requestId?.slice(0, 128) ?? null,
     changedAttributes: draft.changed && draft.changed.length > 0 ? JSON.stringify(draft.changed) : null,
+    ignoredAttributes: draft.ignored && draft.ignored.length > 0 ? JSON.stringify(draft.ignored.map((name) => name.slice(0, 300)).slice(0, 100)) : null,
     detail: detail?.slice(0, 512) ?? null,
     userName: draft.subject?.userName?.slice(0, 255) ?? null,
     userNameKey: draft.subject?.userName?.toLowerCase().slice(0, 255) ?? null,

@@ -46,6 +46,10 @@ export class ProvisioningEventEntity {
   @Column({ name: 'changed_attributes', type: 'text', nullable: true })
   changedAttributes: string | null;
 
+  /** JSON array of the attributes the write sent that no schema of the tenant defines (not stored). */
+  @Column({ name: 'ignored_attributes', type: 'text', nullable: true })
+  ignoredAttributes: string | null;
+
   /** Why a write failed (the error detail the caller got). */
   @Column({ type: 'varchar', length: 512, nullable: true })
   detail: string | null;

@@ -4,7 +4,7 @@ import { Database, isUniqueViolation, textKey } from '@app/database';
 import { ScimError, type AttrPath, type Filter, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from '../users/scim-user.entity.js';
 import { compileFilter, positional, sortColumn, type SqlCondition } from '../sql/filter-compiler.js';
-import { page } from '../sql/paging.js';
+import { keysetPage, page, type KeysetPage, type KeysetRequest, type PageQuery } from '../sql/paging.js';
 import { GROUP_FILTER } from './group-filter.js';
 import type { GroupMember, StoredGroup } from './group-mapper.js';
 import { ScimGroupEntity, ScimGroupMemberEntity, type MemberType } from './scim-group.entity.js';
@@ -54,22 +54,31 @@ export class ScimGroupRepository {
   }
 
   async list(tenantId: string, query: GroupListQuery, withMembers: boolean): Promise<{ total: number; groups: StoredGroup[] }> {
+    const { total, rows } = await page(this.db, ScimGroupEntity, this.pageQuery(tenantId, query), query);
+    return { total, groups: await this.withMembers(rows, withMembers) };
+  }
+
+  /** One page of groups by keyset (cursor paging), with their members when asked. */
+  async listByKeyset(tenantId: string, query: GroupListQuery, request: KeysetRequest, withMembers: boolean): Promise<KeysetPage<StoredGroup>> {
+    const found = await keysetPage(this.db, ScimGroupEntity, this.pageQuery(tenantId, query), request);
+    return { ...found, rows: await this.withMembers(found.rows, withMembers) };
+  }
+
+  private pageQuery(tenantId: string, query: GroupListQuery): PageQuery {
     const orderBy = query.sortBy ? sortColumn(GROUP_FILTER, query.sortBy, 'Groups') : undefined;
     const condition = query.filter ? positional(compileFilter(query.filter, GROUP_FILTER, (d) => this.db.dateParam(d))) : undefined;
-    const { total, rows } = await page(
-      this.db,
-      ScimGroupEntity,
-      {
-        table: 'scim_groups',
-        alias: 'g',
-        where: condition ? `g.tenant_id = ? AND ${condition.sql}` : 'g.tenant_id = ?',
-        params: [tenantId, ...(condition?.params ?? [])],
-        orderBy,
-      },
-      query,
-    );
+    return {
+      table: 'scim_groups',
+      alias: 'g',
+      where: condition ? `g.tenant_id = ? AND ${condition.sql}` : 'g.tenant_id = ?',
+      params: [tenantId, ...(condition?.params ?? [])],
+      orderBy,
+    };
+  }
+
+  private async withMembers(rows: ScimGroupEntity[], withMembers: boolean): Promise<StoredGroup[]> {
     const members = withMembers ? await this.db.read((manager) => this.loadMembers(manager, rows.map((g) => g.id))) : undefined;
-    return { total, groups: rows.map((group) => ({ group, members: members ? members.get(group.id) ?? [] : undefined })) };
+    return rows.map((group) => ({ group, members: members ? members.get(group.id) ?? [] : undefined }));
   }
 
   /** Inserts a group with its members and records `event` in the same transaction. */

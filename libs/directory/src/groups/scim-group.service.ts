@@ -19,6 +19,7 @@ import { compileFilter } from '../sql/filter-compiler.js';
 import { MEMBER_FILTER } from './group-filter.js';
 import { groupResource, type StoredGroup } from './group-mapper.js';
 import { checkIfMatch } from '../etag.js';
+import type { KeysetPage, KeysetRequest } from '../sql/paging.js';
 import { ScimGroupRepository, type GroupFields, type MemberEditor } from './scim-group.repository.js';
 import { EventLog, subjectOf, type Actor, type EventDraft } from '../events/event-log.js';
 
@@ -40,9 +41,10 @@ export class ScimGroupService {
     const event = { ...draft(actor, 'create'), subject: subjectOf(body) };
     const id = randomUUID();
     await this.events.track(tenantId, event, async () => {
-      const resource = normalizeResource(body, GROUP_RESOURCE);
+      const ignored: string[] = [];
+      const resource = normalizeResource(body, GROUP_RESOURCE, ignored);
       const changed = ['displayName', ...(resource.externalId ? ['externalId'] : []), ...(resource.members ? ['members'] : [])];
-      await this.groups.create(tenantId, id, groupFields(resource), memberIds(resource.members), { ...event, changed });
+      await this.groups.create(tenantId, id, groupFields(resource), memberIds(resource.members), { ...event, changed, ignored });
     });
     return this.get(tenantId, id, projection);
   }
@@ -58,11 +60,19 @@ export class ScimGroupService {
     return { total, resources: groups.map((g) => this.toResource(g)) };
   }
 
+  /** One page by keyset, for cursor paging (RFC 9865). */
+  async listByKeyset(tenantId: string, query: ListQuery, request: KeysetRequest): Promise<KeysetPage<ScimResource>> {
+    const found = await this.groups.listByKeyset(tenantId, query, request, this.wantsMembers(query));
+    return { ...found, rows: found.rows.map((g) => this.toResource(g)) };
+  }
+
   /** PUT: replaces displayName, externalId and the whole member list. */
   async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string, projection: Projection = {}): Promise<ScimResource> {
     const event = { ...draft(actor, 'replace', id), subject: subjectOf(body) };
     await this.events.track(tenantId, event, async () => {
-      const resource = normalizeResource(body, GROUP_RESOURCE);
+      const ignored: string[] = [];
+      const resource = normalizeResource(body, GROUP_RESOURCE, ignored);
+      let wrote = false;
       const found = await this.groups.modify(
         tenantId,
         id,
@@ -71,11 +81,15 @@ export class ScimGroupService {
           const wanted = memberIds(resource.members);
           const removed = await members.removeAll();
           const added = await members.add(wanted);
-          return { fields: groupFields(resource), membersChanged: removed > 0 || added > 0 };
+          const fields = groupFields(resource);
+          const membersChanged = removed > 0 || added > 0;
+          wrote = membersChanged || (Object.keys(fields) as (keyof GroupFields)[]).some((key) => fields[key] !== group[key]);
+          return { fields, membersChanged };
         },
-        event,
+        { ...event, ignored },
       );
       if (!found) throw notFound(id);
+      if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
     });
     return this.get(tenantId, id, projection);
   }
@@ -85,6 +99,9 @@ export class ScimGroupService {
     const event = { ...draft(actor, 'patch', id), status };
     return this.events.track(tenantId, event, async () => {
       const { memberOps, attributeOps } = splitOperations(parsePatchRequest(body));
+      // Filled by the change below, before the write's event is recorded (the same array).
+      const ignored: string[] = [];
+      let wrote = false;
       const found = await this.groups.modify(
         tenantId,
         id,
@@ -92,16 +109,19 @@ export class ScimGroupService {
           checkIfMatch(group.version, ifMatch, 'group');
           let fields: GroupFields | null = null;
           if (attributeOps.length > 0) {
-            const { resource, changed } = applyPatch(this.toResource({ group }), attributeOps, GROUP_RESOURCE);
-            if (changed.length > 0) fields = groupFields(resource);
+            const patched = applyPatch(this.toResource({ group }), attributeOps, GROUP_RESOURCE);
+            ignored.splice(0, ignored.length, ...patched.ignored);
+            if (patched.changed.length > 0) fields = groupFields(patched.resource);
           }
           let membersChanged = false;
           for (const op of memberOps) membersChanged = (await applyMemberOperation(op, members)) > 0 || membersChanged;
+          wrote = fields !== null || membersChanged;
           return { fields, membersChanged };
         },
-        event,
+        { ...event, ignored },
       );
       if (!found) throw notFound(id);
+      if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
       return found;
     });
   }

@@ -86,6 +86,10 @@ export class ScimUserEntity {
   @Column({ name: 'manager_value', type: 'varchar', length: 255, nullable: true })
   managerValue: string | null;
 
+  /** The manager's `$ref` (RFC 7643 §4.3), stored as sent. */
+  @Column({ name: 'manager_ref', type: 'varchar', length: 1024, nullable: true })
+  managerRef: string | null;
+
   /** JSON object with the remaining attributes (addresses, ims, photos, roles, entitlements, x509Certificates). */
   @Column({ type: 'text', nullable: true })
   extra: string | null;

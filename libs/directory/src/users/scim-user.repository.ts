@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { Database, isUniqueViolation, type Row, type Statement, type UnitOfWork } from '@app/database';
 import { ScimError, type Filter, type AttrPath, type SortOrder } from '@app/scim';
 import { ScimUserEntity } from './scim-user.entity.js';
-import { ScimUserEmailEntity, ScimUserPhoneNumberEntity, type MultiValuedRow } from './multi-valued-row.entity.js';
-import { childRow, multiValuedRows, type ChildValues, type StoredUser, type UserData } from './user-mapper.js';
+import { ScimUserEmailEntity, ScimUserPhoneNumberEntity } from './multi-valued-row.entity.js';
+import { childRow, indexedRow, multiValuedRows, type ChildElement, type ChildValues, type StoredUser, type UserData } from './user-mapper.js';
 import { CHILD_ATTRIBUTES, type ChildAttribute } from './user-attributes.js';
 import { compileFilter, positional, sortColumn } from '../sql/filter-compiler.js';
-import { page } from '../sql/paging.js';
+import { keysetPage, page, type KeysetPage, type KeysetRequest, type PageQuery } from '../sql/paging.js';
 import { USER_FILTER } from './user-filter.js';
 import { removeMemberEverywhere } from '../groups/scim-group.repository.js';
 import { EventLog, type EventDraft } from '../events/event-log.js';
@@ -53,24 +53,37 @@ export class ScimUserRepository {
    * data: a membership change that commits between them shows in the groups.
    */
   async list(tenantId: string, query: UserListQuery): Promise<{ total: number; users: StoredUser[] }> {
+    const { total, rows } = await page(this.db, ScimUserEntity, this.pageQuery(tenantId, query), query);
+    return { total, users: await this.withGroups(tenantId, rows) };
+  }
+
+  /**
+   * One page of users by keyset (cursor paging): the users after or before a position, one query
+   * for the page (no OFFSET, no total) and, when it has users, one for their groups.
+   */
+  async listByKeyset(tenantId: string, query: UserListQuery, request: KeysetRequest): Promise<KeysetPage<StoredUser>> {
+    const found = await keysetPage(this.db, ScimUserEntity, this.pageQuery(tenantId, query), request);
+    return { ...found, rows: await this.withGroups(tenantId, found.rows) };
+  }
+
+  private pageQuery(tenantId: string, query: UserListQuery): PageQuery {
     const orderBy = query.sortBy ? sortColumn(USER_FILTER, query.sortBy, 'Users') : undefined;
     const condition = query.filter ? positional(compileFilter(query.filter, USER_FILTER, (d) => this.db.dateParam(d))) : undefined;
-    const { total, rows } = await page(
-      this.db,
-      ScimUserEntity,
-      {
-        table: 'scim_users',
-        alias: 'u',
-        where: condition ? `u.tenant_id = ? AND ${condition.sql}` : 'u.tenant_id = ?',
-        params: [tenantId, ...(condition?.params ?? [])],
-        orderBy,
-      },
-      query,
-    );
-    if (rows.length === 0) return { total, users: [] };
+    return {
+      table: 'scim_users',
+      alias: 'u',
+      where: condition ? `u.tenant_id = ? AND ${condition.sql}` : 'u.tenant_id = ?',
+      params: [tenantId, ...(condition?.params ?? [])],
+      orderBy,
+    };
+  }
+
+  /** The users with their groups: a second query, by id, when there are users. */
+  private async withGroups(tenantId: string, rows: ScimUserEntity[]): Promise<StoredUser[]> {
+    if (rows.length === 0) return [];
     const ids = rows.map((u) => u.id);
     const [groups] = await this.db.select(groupsOf(tenantId, { sql: ids.map(() => '?').join(', '), params: ids }));
-    return { total, users: withChildren(rows, groups) };
+    return withChildren(rows, groups);
   }
 
   /**
@@ -155,9 +168,9 @@ export class ScimUserRepository {
     });
   }
 
-  private insertChildren(unit: UnitOfWork, attribute: ChildAttribute, tenantId: string, userId: string, values: ChildValues[]): MultiValuedRow[] {
+  private insertChildren(unit: UnitOfWork, attribute: ChildAttribute, tenantId: string, userId: string, values: ChildValues[]): ChildElement[] {
     const rows = values.map((v, position) => childRow(v, userId, tenantId, position));
-    const insert = this.db.insertStatement(CHILD_ENTITIES[attribute], rows);
+    const insert = this.db.insertStatement(CHILD_ENTITIES[attribute], rows.map(indexedRow));
     if (insert) unit.queue(insert);
     return rows;
   }
@@ -172,9 +185,9 @@ export class ScimUserRepository {
     attribute: ChildAttribute,
     tenantId: string,
     userId: string,
-    rows: MultiValuedRow[],
+    rows: ChildElement[],
     values: ChildValues[],
-  ): MultiValuedRow[] {
+  ): ChildElement[] {
     if (rows.length !== values.length) {
       unit.queue({ sql: `DELETE FROM ${CHILD_ATTRIBUTES[attribute].table} WHERE user_id = ?`, params: [userId] });
       return this.insertChildren(unit, attribute, tenantId, userId, values);
@@ -183,7 +196,7 @@ export class ScimUserRepository {
       const v = values[position];
       if (row.value === v.value && row.type === v.type && row.primary === v.primary && row.display === v.display) return row;
       const changed = childRow(v, userId, tenantId, position);
-      const { value, valueKey, type, primary, display } = changed;
+      const { value, valueKey, type, primary, display } = indexedRow(changed);
       unit.queue(this.db.updateStatement(CHILD_ENTITIES[attribute], { value, valueKey, type, primary, display }, { userId, position })!);
       return changed;
     });

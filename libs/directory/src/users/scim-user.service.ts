@@ -12,7 +12,8 @@ import {
   type ScimResource,
 } from '@app/scim';
 import { ScimUserRepository } from './scim-user.repository.js';
-import { userData, userResource, type StoredUser } from './user-mapper.js';
+import type { KeysetPage, KeysetRequest } from '../sql/paging.js';
+import { keepStatusWhenUnassigned, userData, userResource, type StoredUser } from './user-mapper.js';
 import { checkIfMatch } from '../etag.js';
 import { EventLog, subjectOf, type Actor, type EventDraft, type EventSubject } from '../events/event-log.js';
 import { changedAttributes } from '../events/changed-attributes.js';
@@ -29,10 +30,11 @@ export class ScimUserService {
   async create(tenantId: string, body: unknown, actor: Actor): Promise<ScimResource> {
     const event = { ...draft(actor, 'create'), subject: subjectOf(body) };
     return this.events.track(tenantId, event, async () => {
-      const resource = normalizeResource(body, USER_RESOURCE);
+      const ignored: string[] = [];
+      const resource = normalizeResource(body, USER_RESOURCE, ignored);
       event.subject = subjectOfUser(resource);
       const changed = changedAttributes({}, resource);
-      const stored = await this.users.create(tenantId, randomUUID(), userData(resource), { ...event, changed });
+      const stored = await this.users.create(tenantId, randomUUID(), userData(resource), { ...event, changed, ignored });
       return this.toResource(stored);
     });
   }
@@ -48,12 +50,20 @@ export class ScimUserService {
     return { total, resources: users.map((u) => this.toResource(u)) };
   }
 
+  /** One page by keyset, for cursor paging (RFC 9865). */
+  async listByKeyset(tenantId: string, query: ListQuery, request: KeysetRequest): Promise<KeysetPage<ScimResource>> {
+    const found = await this.users.listByKeyset(tenantId, query, request);
+    return { ...found, rows: found.rows.map((u) => this.toResource(u)) };
+  }
+
   /** PUT: replaces every attribute; an `active` left out keeps its value (Okta sends PUT without it). */
   async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<ScimResource> {
     const event = { ...draft(actor, 'replace', id), subject: subjectOf(body) };
     return this.events.track(tenantId, event, async () => {
-      const resource = normalizeResource(body, USER_RESOURCE);
+      const ignored: string[] = [];
+      const resource = normalizeResource(body, USER_RESOURCE, ignored);
       event.subject = subjectOfUser(resource);
+      let wrote = false;
       const stored = await this.users.modify(
         tenantId,
         id,
@@ -61,11 +71,13 @@ export class ScimUserService {
           checkIfMatch(current.user.version, ifMatch, 'user');
           if (resource.active === undefined) resource.active = current.user.active;
           const changed = changedAttributes(this.toResource(current), resource);
-          return changed.length > 0 ? { data: userData(resource), changed } : null;
+          wrote = changed.length > 0;
+          return wrote ? { data: userData(resource), changed } : null;
         },
-        event,
+        { ...event, ignored },
       );
       if (!stored) throw notFound(id);
+      if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
       return this.toResource(stored);
     });
   }
@@ -74,18 +86,25 @@ export class ScimUserService {
     const event = draft(actor, 'patch', id);
     return this.events.track(tenantId, event, async () => {
       const operations = parsePatchRequest(body);
+      // Filled by the change below, before the write's event is queued (the same array).
+      const ignored: string[] = [];
+      let wrote = false;
       const stored = await this.users.modify(
         tenantId,
         id,
         (current) => {
           checkIfMatch(current.user.version, ifMatch, 'user');
-          const { resource, changed } = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+          const patched = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+          ignored.splice(0, ignored.length, ...patched.ignored);
+          const { resource, changed } = keepStatusWhenUnassigned(patched, current.user.active);
           event.subject = subjectOfUser(resource);
-          return changed.length > 0 ? { data: userData(resource), changed } : null;
+          wrote = changed.length > 0;
+          return wrote ? { data: userData(resource), changed } : null;
         },
-        event,
+        { ...event, ignored },
       );
       if (!stored) throw notFound(id);
+      if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
       return this.toResource(stored);
     });
   }

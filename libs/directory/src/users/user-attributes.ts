@@ -40,6 +40,7 @@ export const USER_COLUMNS: readonly UserColumn[] = [
   { path: `${E}:division`, property: 'division', column: 'division', maxLength: 255, caseExact: false },
   { path: `${E}:department`, property: 'department', column: 'department', maxLength: 255, caseExact: false },
   { path: `${E}:manager.value`, property: 'managerValue', column: 'manager_value', maxLength: 255, caseExact: true },
+  { path: `${E}:manager.$ref`, property: 'managerRef', column: 'manager_ref', maxLength: 1024, caseExact: true },
 ];
 
 /** Multi-valued attributes stored as child rows (and as JSON in the user's row), with the size of their columns. */

@@ -8,15 +8,21 @@ import { etag } from '../etag.js';
 /** A user as stored: its row and its child rows. */
 export interface StoredUser {
   user: ScimUserEntity;
-  emails: MultiValuedRow[];
-  phoneNumbers: MultiValuedRow[];
+  emails: ChildElement[];
+  phoneNumbers: ChildElement[];
   /** Groups the user is a direct member of. */
   groups: { id: string; displayName: string }[];
 }
 
 /** Column values of a user, without identity and bookkeeping fields. */
 export type UserFields = Omit<ScimUserEntity, 'id' | 'tenantId' | 'version' | 'createdAt' | 'updatedAt'>;
-export type ChildValues = Pick<MultiValuedRow, 'value' | 'type' | 'primary' | 'display'>;
+/**
+ * An element of `emails` or `phoneNumbers` as held in memory and in the JSON copy: `primary` is
+ * null when the element carries none, so a `primary: false` that was sent is returned as sent. The
+ * indexed child row stores that null as false.
+ */
+export type ChildElement = Omit<MultiValuedRow, 'primary'> & { primary: boolean | null };
+export type ChildValues = Pick<ChildElement, 'value' | 'type' | 'primary' | 'display'>;
 export interface UserData {
   fields: UserFields;
   emails: ChildValues[];
@@ -70,9 +76,25 @@ function childValues(resource: ScimResource, attribute: ChildAttribute): ChildVa
   return list.map((element: Json, index) => ({
     value: checkedString(element.value, `${attribute}[${index}].value`, max, true) ?? '',
     type: checkedString(element.type, `${attribute}[${index}].type`, 64),
-    primary: element.primary === true,
+    primary: typeof element.primary === 'boolean' ? element.primary : null,
     display: checkedString(element.display, `${attribute}[${index}].display`, 255),
   }));
+}
+
+/**
+ * `active` of a user is never unassigned: when a PATCH removes it or clears it (`remove`, or
+ * `replace` with null or `""`), RFC 7644 §3.5.2.2 leaves it unassigned, and for us an unassigned
+ * `active` keeps the status the user had. So a deactivated user never comes back on by accident,
+ * and an active one is not switched off by a clearing op either: only `true` or `false` changes it
+ * (as a PUT without `active` keeps it). Returns the resource and its changed paths, with `active`
+ * restored and no longer counted as changed.
+ */
+export function keepStatusWhenUnassigned(
+  patched: { resource: ScimResource; changed: string[] },
+  currentActive: boolean,
+): { resource: ScimResource; changed: string[] } {
+  if (patched.resource.active !== undefined) return patched;
+  return { resource: { ...patched.resource, active: currentActive }, changed: patched.changed.filter((path) => path !== 'active') };
 }
 
 /** Column values for a canonical User resource; values too long for their column are rejected. */
@@ -102,32 +124,42 @@ export function userData(resource: ScimResource): UserData {
   return { fields, emails, phoneNumbers };
 }
 
-/** The JSON copy of a multi-valued attribute kept in the user's row (CHILD_ATTRIBUTES). */
+/**
+ * The JSON copy of a multi-valued attribute kept in the user's row (CHILD_ATTRIBUTES): an array of
+ * `{value, type, primary, display}`, `primary` left out when the element has none.
+ */
 export function multiValuedJson(values: ChildValues[]): string {
-  return JSON.stringify(values.map(({ value, type, primary, display }) => ({ value, type, primary, display })));
+  return JSON.stringify(values.map(({ value, type, primary, display }) => ({ value, type, primary: primary ?? undefined, display })));
 }
 
-/** A child row of a user: the element at `position` of one of its multi-valued attributes. */
-export function childRow(values: ChildValues, userId: string, tenantId: string, position: number): MultiValuedRow {
+/** A child element of a user: the element at `position` of one of its multi-valued attributes. */
+export function childRow(values: ChildValues, userId: string, tenantId: string, position: number): ChildElement {
   const { value, type, primary, display } = values;
   return { userId, tenantId, position, value, valueKey: textKey(value), type, primary, display };
 }
 
-/** The child rows of a user, from the JSON copy in its row. */
-export function multiValuedRows(user: ScimUserEntity, attribute: ChildAttribute): MultiValuedRow[] {
-  const json = user[CHILD_ATTRIBUTES[attribute].json];
-  const values = json ? (JSON.parse(json) as ChildValues[]) : [];
-  return values.map((v, position) => childRow(v, user.id, user.tenantId, position));
+/** The indexed row of a child element (a `primary` that is not given is stored as false). */
+export function indexedRow(element: ChildElement): MultiValuedRow {
+  return { ...element, primary: element.primary === true };
 }
 
-function childResource(rows: MultiValuedRow[]): Json[] | undefined {
+/** The child elements of a user, from the JSON copy in its row. */
+export function multiValuedRows(user: ScimUserEntity, attribute: ChildAttribute): ChildElement[] {
+  const json = user[CHILD_ATTRIBUTES[attribute].json];
+  const values = json ? (JSON.parse(json) as Partial<ChildValues>[]) : [];
+  return values.map((v, position) =>
+    childRow({ value: v.value ?? '', type: v.type ?? null, primary: v.primary ?? null, display: v.display ?? null }, user.id, user.tenantId, position),
+  );
+}
+
+function childResource(rows: ChildElement[]): Json[] | undefined {
   if (rows.length === 0) return undefined;
   return [...rows]
     .sort((a, b) => a.position - b.position)
     .map((row) => {
       const element: Json = { value: row.value };
       if (row.type !== null) element.type = row.type;
-      if (row.primary) element.primary = true;
+      if (row.primary !== null) element.primary = row.primary;
       if (row.display !== null) element.display = row.display;
       return element;
     });

@@ -342,9 +342,13 @@ describe('applyPatch: quirks to tolerate (entra-facts §4)', () => {
     expect(r.resource[ENT]).toEqual({ costCenter: 'CC1', department: 'Marketing', manager: { value: 'm2' } });
   });
 
-  it('§4.3 unknown keys in a path-less value are dropped as in POST bodies', () => {
+  it('§4.3 unknown keys in a path-less value are dropped as in POST bodies, and named', () => {
     const r = patch(storedUser(), ops({ op: 'replace', value: { shoeSize: 44, 'urn:example:x:Foo:bar': 1, title: 'X' } }));
     expect(r.changed).toEqual(['title']);
+    expect(r.ignored).toEqual(['shoeSize', 'urn:example:x:Foo:bar']);
+    const ext = patch(storedUser(), ops({ op: 'add', path: ENT, value: { department: 'D', department2: 'x' } }, { op: 'add', value: { shoeSize: 1 } }));
+    expect(ext.ignored).toEqual([`${ENT}:department2`, 'shoeSize']);
+    expect(patch(storedUser(), ops({ op: 'replace', path: 'title', value: 'Y' })).ignored).toEqual([]);
   });
 
   it('§4.4 Add with an object through a filter that matches nothing appends with the eq attributes', () => {
@@ -734,9 +738,19 @@ describe('applyPatch: errors', () => {
   });
 
   it('unknown attributes in a path: invalidPath', () => {
-    for (const path of ['shoeSize', 'name.nick', 'urn:example:foo:Bar:baz', 'emails[type eq "work"].colour', `${ENT}:manager.x`]) {
+    for (const path of ['shoeSize', 'name.nick', 'emails[type eq "work"].colour', `${ENT}:manager.x`]) {
       expect(scimError(() => patch(storedUser(), ops({ op: 'replace', path, value: 'x' }))).scimType, path).toBe('invalidPath');
     }
+  });
+
+  it('paths into an unknown schema or to an unknown extension attribute are dropped and named', () => {
+    const custom = 'urn:ietf:params:scim:schemas:extension:atea:2.0:User:costCenterCode';
+    const r = patch(
+      storedUser(),
+      ops({ op: 'Add', path: custom, value: 'CC7' }, { op: 'replace', path: `${ENT}:department2`, value: 'x' }, { op: 'remove', path: 'urn:example:foo:Bar:baz' }, { op: 'replace', path: 'title', value: 'T' }),
+    );
+    expect(r.ignored).toEqual([custom, `${ENT}:department2`, 'urn:example:foo:Bar:baz']);
+    expect(r.changed).toEqual(['title']);
   });
 
   it('a value filter on a single-valued attribute: invalidPath', () => {

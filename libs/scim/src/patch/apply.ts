@@ -12,6 +12,7 @@ import {
   deepEqual,
   isEmptyValue,
   isPlainObject,
+  undeclaredNames,
   valueSubAttribute,
   type ScimResource,
 } from '../normalize.js';
@@ -35,6 +36,12 @@ export interface PatchResult {
   resource: ScimResource;
   /** Canonical paths whose value changed (`name.familyName`, `emails`, `urn:…:User:manager.value`), in schema order. */
   changed: string[];
+  /**
+   * Attributes no schema of the resource type defines, as sent: keys of path-less values (dropped,
+   * as in POST bodies) and paths into an unknown schema or to an unknown extension attribute
+   * (Entra's custom attributes). An unknown core attribute in a `path` is an `invalidPath` error.
+   */
+  ignored: string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -52,42 +59,44 @@ export function applyPatch(resource: ScimResource, operations: PatchOperation[],
   if (!isPlainObject(resource)) throw ScimError.invalidSyntax('The resource to patch must be an object');
   const before = canonicalizeResource(resource, rs, STORED);
   let work = cloneJson(before);
+  const ignored: string[] = [];
   // Each operation sees the canonical result of the ones before it; the last one's result is
   // canonicalised once, with the required-attribute check.
   operations.forEach((op, i) => {
     if (i > 0) work = canonicalizeResource(work, rs, STORED);
-    applyOperation(work, op, rs);
+    applyOperation(work, op, rs, ignored);
   });
   const after = canonicalizeResource(work, rs, { keepReadOnly: true, checkRequired: true });
-  return { resource: after, changed: changedPaths(before, after, rs) };
+  return { resource: after, changed: changedPaths(before, after, rs), ignored: [...new Set(ignored)] };
 }
 
-function applyOperation(work: Obj, operation: PatchOperation, rs: ResourceSchema): void {
+function applyOperation(work: Obj, operation: PatchOperation, rs: ResourceSchema, ignored: string[]): void {
   const { op, path, value } = operation;
   if (!path) {
     if (op === 'remove') throw ScimError.noTarget('A "remove" operation needs a "path"');
     if (!isPlainObject(value)) {
       throw ScimError.invalidValue(`An "${op}" operation without "path" needs an object of attributes as "value"`);
     }
-    for (const [key, v] of Object.entries(value)) applyPathlessKey(work, op, key, v, rs);
+    for (const [key, v] of Object.entries(value)) applyPathlessKey(work, op, key, v, rs, ignored);
     return;
   }
-  applyPath(work, op, path, value, rs);
+  applyPath(work, op, path, value, rs, ignored);
 }
 
 /** One key of a path-less value: plain, dotted, URN-prefixed, or an extension URN with an object. */
-function applyPathlessKey(work: Obj, op: Op, key: string, value: unknown, rs: ResourceSchema): void {
+function applyPathlessKey(work: Obj, op: Op, key: string, value: unknown, rs: ResourceSchema, ignored: string[]): void {
   const lower = key.toLowerCase();
   // Okta sends {"id": …, "displayName": …}: id, meta and schemas in a path-less value are ignored.
   if (lower === 'schemas' || lower === 'id' || lower === 'meta') return;
   const ext = findExtension(rs, key);
   if (ext) {
-    applyExtensionValue(work, op, ext, value, rs);
+    applyExtensionValue(work, op, ext, value, rs, ignored);
     return;
   }
   const path = splitAttrName(key);
   const resolved = path && findAttrPath(rs, path);
   // Unknown attributes are dropped, as in POST bodies.
+  if (!resolved) ignored.push(...undeclaredNames(key, value));
   if (!resolved || isIgnoredCommon(resolved)) return;
   applyTarget(work, op, resolved, value);
 }
@@ -97,7 +106,7 @@ function isIgnoredCommon(r: ResolvedAttribute): boolean {
 }
 
 /** The whole extension as target: an object merges attribute by attribute; null/"" clears it. */
-function applyExtensionValue(work: Obj, op: Op, ext: SchemaDefinition, value: unknown, rs: ResourceSchema): void {
+function applyExtensionValue(work: Obj, op: Op, ext: SchemaDefinition, value: unknown, rs: ResourceSchema, ignored: string[]): void {
   if (op === 'remove' || isClearing(op, value)) {
     delete work[ext.id];
     return;
@@ -108,6 +117,7 @@ function applyExtensionValue(work: Obj, op: Op, ext: SchemaDefinition, value: un
     const path = splitAttrName(key);
     const resolved = path && findAttrPath(rs, { ...path, uri: path.uri ?? ext.id });
     if (resolved) applyTarget(work, op, resolved, v);
+    else ignored.push(`${ext.id}:${key}`);
   }
 }
 
@@ -116,14 +126,20 @@ function isClearing(op: Op, value: unknown): boolean {
   return value === null || value === '' || (op === 'replace' && isEmptyValue(value));
 }
 
-function applyPath(work: Obj, op: Op, path: PatchPath, value: unknown, rs: ResourceSchema): void {
+function applyPath(work: Obj, op: Op, path: PatchPath, value: unknown, rs: ResourceSchema, ignored: string[]): void {
   const { attrPath, filter, subAttr } = path;
   if (!filter && subAttr === undefined && attrPath.uri !== undefined && attrPath.sub === undefined) {
     const ext = findExtension(rs, `${attrPath.uri}:${attrPath.attr}`);
     if (ext) {
-      applyExtensionValue(work, op, ext, value, rs);
+      applyExtensionValue(work, op, ext, value, rs, ignored);
       return;
     }
+  }
+  if (isUndeclaredExtensionPath(rs, attrPath)) {
+    // An attribute of a schema the resource type does not have (Entra's custom attributes): dropped
+    // and named, as in bodies, rather than failing the whole request.
+    ignored.push(...undeclaredNames(attrPath.sub === undefined ? `${attrPath.uri}:${attrPath.attr}` : `${attrPath.uri}:${attrPath.attr}.${attrPath.sub}`, value));
+    return;
   }
   let resolved = resolveAttrPath(rs, attrPath);
   if (filter) {
@@ -142,6 +158,13 @@ function applyPath(work: Obj, op: Op, path: PatchPath, value: unknown, rs: Resou
     resolved = resolveSubAttribute(resolved, { attr: subAttr });
   }
   applyTarget(work, op, resolved, value);
+}
+
+/** A URN-qualified path whose schema is unknown, or which names no attribute of a known extension. */
+function isUndeclaredExtensionPath(rs: ResourceSchema, path: PatchPath['attrPath']): boolean {
+  if (path.uri === undefined || path.uri.toLowerCase() === rs.core.id.toLowerCase()) return false;
+  const ext = findExtension(rs, path.uri);
+  return !ext || !findByName(ext.attributes, path.attr);
 }
 
 function checkWritable(r: ResolvedAttribute): void {

@@ -244,6 +244,9 @@ export class ProvisioningEventDto {
   @ApiProperty({ type: [String], description: 'Names of the changed attributes' })
   changedAttributes: string[];
 
+  @ApiProperty({ type: [String], description: 'Attributes the request sent that no schema of the tenant defines: not stored' })
+  ignoredAttributes: string[];
+
   @ApiProperty({ nullable: true, type: String, description: 'Why a write failed; for a refused credential, its reason' })
   detail: string | null;
 
@@ -273,6 +276,7 @@ export const toEventDto = (e: ProvisioningEventEntity): ProvisioningEventDto => 
   status: e.status,
   requestId: e.requestId,
   changedAttributes: e.changedAttributes ? (JSON.parse(e.changedAttributes) as string[]) : [],
+  ignoredAttributes: e.ignoredAttributes ? (JSON.parse(e.ignoredAttributes) as string[]) : [],
   detail: e.detail,
   userName: e.userName,
   externalId: e.externalId,

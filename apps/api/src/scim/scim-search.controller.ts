@@ -1,0 +1,30 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { DirectorySearchService } from '@app/directory';
+import { GROUP_RESOURCE, listResponse, parseSearchRequest, projectResource, USER_RESOURCE } from '@app/scim';
+import { ScimAuthGuard } from './scim-auth.guard.js';
+import { TenantId } from './scim-principal.js';
+
+const RESOURCE_SCHEMAS = { User: USER_RESOURCE, Group: GROUP_RESOURCE };
+
+/** `POST /scim/v2/.search`: a search over every resource type (RFC 7644 §3.4.3). */
+@Controller('scim/v2')
+@UseGuards(ScimAuthGuard)
+export class ScimSearchController {
+  constructor(
+    private readonly search: DirectorySearchService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post('.search')
+  @HttpCode(200)
+  async searchAll(@TenantId() tenantId: string, @Body() body: unknown) {
+    const query = parseSearchRequest(body, { maxCount: this.config.SCIM_MAX_RESULTS });
+    const page = await this.search.search(tenantId, query);
+    return listResponse(
+      page.resources.map(({ type, resource }) => projectResource(resource, RESOURCE_SCHEMAS[type], query)),
+      page.total,
+      query.startIndex,
+    );
+  }
+}
