@@ -39,9 +39,14 @@ describe.each(dialects())('SCIM limits on %s', (dialect) => {
     });
 
     it('accepts a userName whose lower-case form fits', async () => {
-      const res = await scim.post('/Users', entraUser(dotted(127)));
+      const res = await scim.post('/Users', entraUser(dotted(127), { externalId: 'fits' }));
       expect(res.status, res.text).toBe(201);
       expect(res.body.userName).toBe(dotted(127));
+    });
+
+    it('refuses an externalId whose lower-case form is too long (it is kept lower-cased for search)', async () => {
+      const body = expectScimError(await scim.post('/Users', entraUser('long-external-id', { externalId: dotted(200) })), 400, 'invalidValue');
+      expect(body.detail).toMatch(/externalId/);
     });
 
     it('refuses e-mail and phone values whose lower-case form is too long', async () => {

@@ -110,7 +110,8 @@ export function userData(resource: ScimResource): UserData {
   for (const column of USER_COLUMNS) {
     fields[column.property] = checkedString(get(resource, column.path), column.path, column.maxLength);
   }
-  fields.externalIdKey = fields.externalId?.toLowerCase() ?? null;
+  // externalId is also kept lower-cased, for support's case-insensitive search: that key must fit too.
+  fields.externalIdKey = fields.externalId === null ? null : textKey(checkedString(fields.externalId, 'externalId', 255, true)!);
   const extra: Json = {};
   for (const name of EXTRA_ATTRIBUTES) if (resource[name] !== undefined) extra[name] = resource[name];
   if (Object.keys(extra).length > 0) {
