@@ -4,6 +4,7 @@ import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver.js';
 import {
   COMMIT,
   MysqlUnitOfWork,
+  type Batching,
   ROLLBACK,
   sendBatch,
   SqliteUnitOfWork,
@@ -13,7 +14,14 @@ import {
   type Statement,
   type UnitOfWork,
 } from './unit-of-work.js';
-import { classifyDriverError } from './driver-errors.js';
+import { classifyDriverError, isRetryableDriverError } from './driver-errors.js';
+
+/** Tries in all of a transaction the engine asks to retry, and the pauses between them. */
+const RETRY_ATTEMPTS = 8;
+const RETRY_FIRST_PAUSE_MS = 20;
+const RETRY_MAX_PAUSE_MS = 1000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface PooledConnection extends MysqlConnection {
   release(): void;
@@ -35,7 +43,11 @@ export class Database {
     this.kind = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
   }
 
-  /** Runs `work` in a transaction; a MySQL deadlock or lock timeout is retried twice before it surfaces. */
+  /**
+   * Runs `work` in a transaction; what the engine asks to retry (deadlock, lock wait timeout, Galera
+   * certification failure, node not ready) runs again after a jittered pause, a bounded number of
+   * times, before it surfaces (as unavailable: 503 at the doors).
+   */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.retried(() => this.serial(() => this.dataSource.transaction(work)));
   }
@@ -47,7 +59,7 @@ export class Database {
   /**
    * Runs `work` as a unit of work whose statements are batched (see UnitOfWork): the hot write paths
    * use it to spend one or two round trips on the database instead of one per statement. Retried on
-   * a MySQL deadlock or lock timeout like `transaction`.
+   * deadlock, lock timeout or node not ready like `transaction`.
    */
   unitOfWork<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
     if (this.kind === 'sqlite') {
@@ -62,7 +74,7 @@ export class Database {
     }
     return this.retried(() =>
       this.withConnection(async (connection, discard) => {
-        const unit = new MysqlUnitOfWork(connection);
+        const unit = new MysqlUnitOfWork(connection, await this.batching(connection));
         try {
           const result = await work(unit);
           await unit.commit();
@@ -155,15 +167,35 @@ export class Database {
     return this.kind === 'sqlite' ? date.toISOString().replace('T', ' ').replace('Z', '') : date;
   }
 
-  /** Runs `attempt` again, twice at most, when MySQL reports a deadlock or a lock wait timeout. */
+  /**
+   * Runs `attempt` again while it fails with what the engine asks to retry, at most RETRY_ATTEMPTS
+   * times in all, pausing a random time up to a doubling ceiling ("full jitter") so that racing
+   * transactions do not meet again at once.
+   */
   private async retried<T>(attempt: () => Promise<T>): Promise<T> {
     for (let n = 1; ; n++) {
       try {
         return await attempt();
       } catch (error) {
-        if (n >= 3 || classifyDriverError(error) !== 'retry') throw error;
+        if (n >= RETRY_ATTEMPTS || !isRetryableDriverError(error)) throw error;
+        await sleep(Math.random() * Math.min(RETRY_MAX_PAUSE_MS, RETRY_FIRST_PAUSE_MS * 2 ** (n - 1)));
       }
     }
+  }
+
+  private batchingMode?: Batching;
+
+  /**
+   * How units of work send their statements on this server: batched, except on a Galera node, whose
+   * brute-force aborts let the rest of a multi-statement query run on in autocommit (see Batching).
+   * Asked once, on the first unit of work.
+   */
+  private async batching(connection: MysqlConnection): Promise<Batching> {
+    if (!this.batchingMode) {
+      const [rows] = (await sendBatch(connection, [{ sql: "SHOW VARIABLES LIKE 'wsrep_on'", params: [] }])) as Row[][];
+      this.batchingMode = rows.some((row) => String(row.Value).toUpperCase() === 'ON') ? 'single' : 'batch';
+    }
+    return this.batchingMode;
   }
 
   /**
