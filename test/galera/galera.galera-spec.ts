@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { bootApp, type TestApp } from '../support/test-app.js';
+import { entraUser } from '../support/scim-client.js';
+import { galeraMissing, startCluster, type GaleraCluster } from './cluster.mjs';
+
+const missing: string | null = galeraMissing();
+if (missing && process.env.CI === 'true') throw new Error(`The Galera suite needs Galera under CI=true: ${missing}`);
+if (missing) console.warn(`\nSkipping the Galera suite: ${missing}\n`);
+
+const DATABASE = 'atea_galera';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+interface Answer {
+  status: number;
+  retryAfter: string | null;
+  body: Record<string, any>;
+}
+
+describe.skipIf(missing)('three Galera nodes, two app instances on two nodes', () => {
+  let cluster: GaleraCluster;
+  let a: TestApp;
+  let b: TestApp;
+  let token: string;
+  let tenantId: string;
+  const nodes: Connection[] = [];
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+    const admin = await createConnection({ uri: cluster.url(1) });
+    await admin.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
+    await admin.end();
+    // One after the other: the first applies the migrations, the second finds them applied.
+    a = await bootApp(cluster.url(1, DATABASE));
+    b = await bootApp(cluster.url(2, DATABASE));
+    ({ token, id: tenantId } = await a.tenant());
+    for (const n of [1, 2, 3]) nodes.push(await createConnection({ uri: cluster.url(n, DATABASE) }));
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((c) => c.end().catch(() => undefined)));
+    await a?.close().catch(() => undefined);
+    await b?.close().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  async function send(app: TestApp, method: string, path: string, body?: unknown): Promise<Answer> {
+    const res = await fetch(`${app.scimUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: text ? JSON.parse(text) : {} };
+  }
+
+  /** Rows of `sql` on every node, once each node has applied what was committed before the call. */
+  async function onEveryNode(sql: string, params: unknown[]): Promise<Record<string, any>[][]> {
+    const out = [];
+    for (const node of nodes) {
+      await node.query('SET SESSION wsrep_sync_wait = 1');
+      const [rows] = await node.query(sql, params);
+      out.push(rows as Record<string, any>[]);
+    }
+    return out;
+  }
+
+  /** The answers that are not `expected`, counted by status and detail (equal to {} when there is none). */
+  const unexpected = (answers: Answer[], expected: (r: Answer) => boolean) => {
+    const counts: Record<string, number> = {};
+    for (const r of answers.filter((x) => !expected(x))) {
+      const key = `${r.status} ${r.body.detail ?? r.body.message ?? ''}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+  };
+
+  it('150 rounds of 40 racing creates of one userName: one 201 per round, the rest 409, every created user on every node', async () => {
+    const created = new Map<string, string>();
+    const problems: string[] = [];
+    for (let round = 0; round < 150; round++) {
+      const userName = `race-${round}-${randomUUID().slice(0, 8)}@contoso.com`;
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => send(i % 2 ? b : a, 'POST', '/Users', entraUser(userName))));
+      const wins = answers.filter((r) => r.status === 201);
+      const others = unexpected(answers, (r) => r.status === 201 || r.status === 409);
+      if (wins.length !== 1 || Object.keys(others).length > 0) problems.push(`round ${round}: ${wins.length} × 201, others ${JSON.stringify(others)}`);
+      for (const win of wins) created.set(win.body.id, userName);
+    }
+    expect(problems).toEqual([]);
+    const ids = [...created.keys()];
+    for (const rows of await onEveryNode('SELECT id, user_name FROM scim_users WHERE tenant_id = ? AND id IN (?)', [tenantId, ids])) {
+      expect(rows.length).toBe(ids.length);
+      for (const row of rows) expect(row.user_name).toBe(created.get(row.id));
+    }
+    // One "create 201" event per created user, none for a create that did not happen.
+    for (const rows of await onEveryNode(
+      "SELECT COUNT(*) AS n, COUNT(DISTINCT resource_id) AS d FROM provisioning_events WHERE tenant_id = ? AND operation = 'create' AND status = 201 AND resource_type = 'User'",
+      [tenantId],
+    )) {
+      expect({ n: Number(rows[0].n), d: Number(rows[0].d) }).toEqual({ n: ids.length, d: ids.length });
+    }
+  });
+
+  it('100 racing member adds to one group from both instances: no 5xx, every member present on every node', async () => {
+    const group = await send(a, 'POST', '/Groups', { schemas: [GROUP], displayName: `Racers ${randomUUID().slice(0, 8)}` });
+    expect(group.status).toBe(201);
+    const members: string[] = [];
+    for (let i = 0; i < 100; i += 20) {
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, (_, j) => send(j % 2 ? b : a, 'POST', '/Users', entraUser(`member-${i + j}-${randomUUID().slice(0, 8)}@contoso.com`))),
+      );
+      for (const r of batch) {
+        expect(r.status).toBe(201);
+        members.push(r.body.id);
+      }
+    }
+    const answers = await Promise.all(
+      members.map((id, i) => send(i % 2 ? b : a, 'PATCH', `/Groups/${group.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] })),
+    );
+    expect(unexpected(answers, (r) => r.status === 200 || r.status === 204)).toEqual({});
+    for (const rows of await onEveryNode('SELECT member_id FROM scim_group_members WHERE tenant_id = ? AND group_id = ?', [tenantId, group.body.id])) {
+      expect(rows.map((r) => r.member_id).sort()).toEqual([...members].sort());
+    }
+  });
+});
