@@ -21,6 +21,12 @@ import { classifyDriverError, isRetryableDriverError } from './driver-errors.js'
  * about 4 s of pauses, enough for a hundred racing writes of one row from two Galera nodes.
  */
 const RETRY_ATTEMPTS = 10;
+/**
+ * Tries in all of a transaction whose host failed before it could commit (refused, lost, not
+ * ready): enough to move to another host of the cluster, short enough that an outage is answered
+ * 503 at once.
+ */
+const FAILOVER_ATTEMPTS = 3;
 const RETRY_FIRST_PAUSE_MS = 20;
 const RETRY_MAX_PAUSE_MS = 1000;
 
@@ -83,6 +89,8 @@ export class Database {
           await unit.commit();
           return result;
         } catch (error) {
+          // A connection lost before the COMMIT was sent took the transaction with it: run it again.
+          if (!unit.commitSent && classifyDriverError(error) === 'unavailable' && error && typeof error === 'object') this.lostBeforeCommit.add(error);
           // A connection whose transaction could not be ended must not go back to the pool.
           await unit.rollback().catch(discard);
           throw error;
@@ -90,6 +98,9 @@ export class Database {
       }),
     );
   }
+
+  /** Errors of units of work whose connection failed before their COMMIT was sent: safe to retry. */
+  private readonly lostBeforeCommit = new WeakSet<object>();
 
   /**
    * Runs read-only statements and returns each one's rows. Several statements see one snapshot of
@@ -171,8 +182,8 @@ export class Database {
   }
 
   /**
-   * Runs `attempt` again while it fails with what the engine asks to retry, at most RETRY_ATTEMPTS
-   * times in all, pausing between half and all of a doubling ceiling ("equal jitter"): the pause
+   * Runs `attempt` again while it fails with what the engine asks to retry (at most RETRY_ATTEMPTS
+   * times in all) or on a host that failed before the work could commit (FAILOVER_ATTEMPTS), pausing between half and all of a doubling ceiling ("equal jitter"): the pause
    * grows with each failure, and racing transactions do not meet again at once.
    */
   private async retried<T>(attempt: () => Promise<T>): Promise<T> {
@@ -180,7 +191,10 @@ export class Database {
       try {
         return await attempt();
       } catch (error) {
-        if (n >= RETRY_ATTEMPTS || !isRetryableDriverError(error)) throw error;
+        // A conflict is tried again patiently; a host that failed only long enough to fail over.
+        const conflict = classifyDriverError(error) === 'retry';
+        const retryable = conflict || isRetryableDriverError(error) || (error !== null && typeof error === 'object' && this.lostBeforeCommit.has(error));
+        if (!retryable || n >= (conflict ? RETRY_ATTEMPTS : FAILOVER_ATTEMPTS)) throw error;
         const ceiling = Math.min(RETRY_MAX_PAUSE_MS, RETRY_FIRST_PAUSE_MS * 2 ** (n - 1));
         await sleep(ceiling / 2 + (Math.random() * ceiling) / 2);
       }

@@ -64,6 +64,8 @@ export type Batching = 'batch' | 'single';
 export class MysqlUnitOfWork implements UnitOfWork {
   private pending: Statement[] = [];
   private started = false;
+  /** The COMMIT left for the server: from then on, a lost connection leaves the outcome unknown. */
+  commitSent = false;
 
   constructor(
     private readonly connection: MysqlConnection,
@@ -98,9 +100,15 @@ export class MysqlUnitOfWork implements UnitOfWork {
       statements.unshift(START);
       this.started = true;
     }
-    if (this.batching === 'batch') return sendBatch(this.connection, statements);
+    if (this.batching === 'batch') {
+      if (statements.includes(COMMIT)) this.commitSent = true;
+      return sendBatch(this.connection, statements);
+    }
     const results: unknown[] = [];
-    for (const statement of statements) results.push(...(await sendBatch(this.connection, [statement])));
+    for (const statement of statements) {
+      if (statement === COMMIT) this.commitSent = true;
+      results.push(...(await sendBatch(this.connection, [statement])));
+    }
     return results;
   }
 }
