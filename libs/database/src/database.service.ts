@@ -32,6 +32,13 @@ const RETRY_MAX_PAUSE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A mysql2 error of a connection that broke (server gone, reset, closed under the caller). */
+function connectionLost(error: unknown): error is object {
+  if (!(error instanceof Object) || classifyDriverError(error) !== 'unavailable') return false;
+  const e = error as { fatal?: unknown; message?: unknown };
+  return e.fatal === true || /closed state|Connection lost/i.test(String(e.message));
+}
+
 interface PooledConnection extends MysqlConnection {
   release(): void;
   destroy(): void;
@@ -90,7 +97,7 @@ export class Database {
           return result;
         } catch (error) {
           // A connection lost before the COMMIT was sent took the transaction with it: run it again.
-          if (!unit.commitSent && classifyDriverError(error) === 'unavailable' && error && typeof error === 'object') this.lostBeforeCommit.add(error);
+          if (!unit.commitSent && connectionLost(error)) this.lostBeforeCommit.add(error);
           // A connection whose transaction could not be ended must not go back to the pool.
           await unit.rollback().catch(discard);
           throw error;
@@ -182,9 +189,10 @@ export class Database {
   }
 
   /**
-   * Runs `attempt` again while it fails with what the engine asks to retry (at most RETRY_ATTEMPTS
-   * times in all) or on a host that failed before the work could commit (FAILOVER_ATTEMPTS), pausing between half and all of a doubling ceiling ("equal jitter"): the pause
-   * grows with each failure, and racing transactions do not meet again at once.
+   * Runs `attempt` again while it fails with what the engine asks to retry (RETRY_ATTEMPTS tries in
+   * all) or on a host that failed before the work could commit (FAILOVER_ATTEMPTS), pausing between
+   * half and all of a doubling ceiling ("equal jitter"): the pause grows with each failure, and
+   * racing transactions do not meet again at once.
    */
   private async retried<T>(attempt: () => Promise<T>): Promise<T> {
     for (let n = 1; ; n++) {
@@ -193,7 +201,7 @@ export class Database {
       } catch (error) {
         // A conflict is tried again patiently; a host that failed only long enough to fail over.
         const conflict = classifyDriverError(error) === 'retry';
-        const retryable = conflict || isRetryableDriverError(error) || (error !== null && typeof error === 'object' && this.lostBeforeCommit.has(error));
+        const retryable = isRetryableDriverError(error) || (error instanceof Object && this.lostBeforeCommit.has(error));
         if (!retryable || n >= (conflict ? RETRY_ATTEMPTS : FAILOVER_ATTEMPTS)) throw error;
         const ceiling = Math.min(RETRY_MAX_PAUSE_MS, RETRY_FIRST_PAUSE_MS * 2 ** (n - 1));
         await sleep(ceiling / 2 + (Math.random() * ceiling) / 2);
