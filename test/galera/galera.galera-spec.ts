@@ -160,4 +160,59 @@ describe.skipIf(missing)('three Galera nodes, two app instances on two nodes', (
       await c.close();
     }
   });
+
+  it("Entra's provisioning cycle on both instances at once: every step answers as on one server, and every node agrees", async () => {
+    /** Entra's requests of entra-facts.md §2 for `count` users and one group, on one instance; the unexpected answers. */
+    const cycle = async (app: TestApp, tag: string, count: number) => {
+      const wrong: string[] = [];
+      const step = async (what: string, expected: number, method: string, path: string, body?: unknown) => {
+        const r = await send(app, method, path, body);
+        if (r.status !== expected) wrong.push(`${tag} ${what}: ${r.status} ${r.body.detail ?? ''}`);
+        return r;
+      };
+      const patch = (Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
+      const filter = (attribute: string, value: string) => `?filter=${encodeURIComponent(`${attribute} eq "${value}"`)}`;
+      await step('test connection', 200, 'GET', `/Users${filter('userName', randomUUID())}`);
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const userName = `entra-${tag}-${i}-${randomUUID().slice(0, 6)}@contoso.com`;
+        const match = await step('match', 200, 'GET', `/Users${filter('userName', userName)}`);
+        if (match.body.totalResults !== 0) wrong.push(`${tag} match found ${match.body.totalResults}`);
+        const created = await step('create', 201, 'POST', '/Users', entraUser(userName));
+        const id = created.body.id as string;
+        ids.push(id);
+        await step('get', 200, 'GET', `/Users/${id}`);
+        await step('patch emails', 200, 'PATCH', `/Users/${id}`, patch([
+          { op: 'Replace', path: 'emails[type eq "work"].value', value: `moved-${userName}` },
+          { op: 'Replace', path: 'name.familyName', value: 'Smith' },
+        ]));
+        await step('patch userName', 200, 'PATCH', `/Users/${id}`, patch([{ op: 'Replace', path: 'userName', value: `renamed-${userName}` }]));
+        await step('add mobile', 200, 'PATCH', `/Users/${id}`, patch([{ op: 'Add', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 425-555-0199' }]));
+        await step('path-less', 200, 'PATCH', `/Users/${id}`, patch([{ op: 'replace', value: { displayName: 'Jane Smith', 'name.givenName': 'Jane' } }]));
+        await step('disable', 200, 'PATCH', `/Users/${id}`, patch([{ op: 'Replace', path: 'active', value: 'False' }]));
+        await step('enable', 200, 'PATCH', `/Users/${id}`, patch([{ op: 'replace', path: 'active', value: true }]));
+      }
+      const displayName = `Entra ${tag} ${randomUUID().slice(0, 6)}`;
+      const group = await step('group create', 201, 'POST', '/Groups', { schemas: [GROUP], externalId: randomUUID(), displayName, meta: { resourceType: 'Group' } });
+      const gid = group.body.id as string;
+      await step('group query', 200, 'GET', `/Groups${filter('displayName', displayName)}&excludedAttributes=members`);
+      await step('add members', 204, 'PATCH', `/Groups/${gid}`, patch([{ op: 'Add', path: 'members', value: ids.map((value) => ({ $ref: null, value })) }]));
+      await step('remove member', 204, 'PATCH', `/Groups/${gid}`, patch([{ op: 'Remove', path: 'members', value: [{ value: ids[0] }] }]));
+      await step('remove by filter', 204, 'PATCH', `/Groups/${gid}`, patch([{ op: 'remove', path: `members[value eq "${ids[1]}"]` }]));
+      await step('rename', 204, 'PATCH', `/Groups/${gid}`, patch([{ op: 'Replace', path: 'displayName', value: `${displayName} EMEA` }]));
+      const members = await step('group get', 200, 'GET', `/Groups/${gid}`);
+      if ((members.body.members ?? []).length !== count - 2) wrong.push(`${tag} group has ${(members.body.members ?? []).length} members`);
+      await step('user delete', 204, 'DELETE', `/Users/${ids[2]}`);
+      await step('deleted user', 404, 'GET', `/Users/${ids[2]}`);
+      await step('group delete', 204, 'DELETE', `/Groups/${gid}`);
+      return { wrong, kept: ids.filter((_, i) => i !== 2) };
+    };
+    const [onA, onB] = await Promise.all([cycle(a, 'a', 10), cycle(b, 'b', 10)]);
+    expect([...onA.wrong, ...onB.wrong]).toEqual([]);
+    const kept = [...onA.kept, ...onB.kept];
+    for (const rows of await onEveryNode("SELECT id, user_name, active FROM scim_users WHERE tenant_id = ? AND user_name LIKE 'renamed-entra-%'", [tenantId])) {
+      expect(rows.map((r) => r.id).sort()).toEqual([...kept].sort());
+      expect(rows.every((r) => Number(r.active) === 1)).toBe(true);
+    }
+  });
 });
