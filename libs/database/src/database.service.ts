@@ -5,6 +5,7 @@ import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver.js';
 import {
   COMMIT,
   MysqlUnitOfWork,
+  type Batching,
   ROLLBACK,
   sendBatch,
   SqliteUnitOfWork,
@@ -14,7 +15,30 @@ import {
   type Statement,
   type UnitOfWork,
 } from './unit-of-work.js';
-import { classifyDriverError, DatabaseUnavailableError, describeDriverError } from './driver-errors.js';
+import { classifyDriverError, DatabaseUnavailableError, describeDriverError, isRetryableDriverError } from './driver-errors.js';
+
+/**
+ * Tries in all of a transaction the engine asks to retry, and the pauses between them: at most
+ * about 4 s of pauses, enough for a hundred racing writes of one row from two Galera nodes.
+ */
+const RETRY_ATTEMPTS = 10;
+/**
+ * Tries in all of a transaction whose host failed before it could commit (refused, lost, not
+ * ready): enough to move to another host of the cluster, short enough that an outage is answered
+ * 503 at once.
+ */
+const FAILOVER_ATTEMPTS = 3;
+const RETRY_FIRST_PAUSE_MS = 20;
+const RETRY_MAX_PAUSE_MS = 1000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A mysql2 error of a connection that broke (server gone, reset, closed under the caller). */
+function connectionLost(error: unknown): error is object {
+  if (!(error instanceof Object) || classifyDriverError(error) !== 'unavailable') return false;
+  const e = error as { fatal?: unknown; message?: unknown };
+  return e.fatal === true || /closed state|Connection lost/i.test(String(e.message));
+}
 
 interface PooledConnection extends MysqlConnection {
   readonly threadId: number;
@@ -57,7 +81,11 @@ export class Database {
     };
   }
 
-  /** Runs `work` in a transaction; a MySQL deadlock or lock timeout is retried twice before it surfaces. */
+  /**
+   * Runs `work` in a transaction; what the engine asks to retry (deadlock, lock wait timeout, Galera
+   * certification failure, node not ready) runs again after a jittered pause, a bounded number of
+   * times, before it surfaces (as unavailable: 503 at the doors).
+   */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.kind === 'sqlite') return this.watched(() => this.retried(() => this.serial(() => this.dataSource.transaction(work))));
     return this.watched(() =>
@@ -98,7 +126,7 @@ export class Database {
   /**
    * Runs `work` as a unit of work whose statements are batched (see UnitOfWork): the hot write paths
    * use it to spend one or two round trips on the database instead of one per statement. Retried on
-   * a MySQL deadlock or lock timeout like `transaction`.
+   * deadlock, lock timeout or node not ready like `transaction`.
    */
   unitOfWork<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
     if (this.kind === 'sqlite') {
@@ -116,11 +144,13 @@ export class Database {
     return this.watched(() =>
       this.retried(() =>
         this.withConnection(async (connection, discard) => {
-          const unit = new MysqlUnitOfWork(connection, this.bounds.queryTimeoutMs);
+          const unit = new MysqlUnitOfWork(connection, await this.batching(connection), this.bounds.queryTimeoutMs);
           let result: T;
           try {
             result = await work(unit);
           } catch (error) {
+            // A connection lost before the COMMIT was sent took the transaction with it: run it again.
+            if (connectionLost(error)) this.lostBeforeCommit.add(error);
             // A connection whose transaction could not be ended must not go back to the pool.
             await unit.rollback().catch(discard);
             throw error;
@@ -134,15 +164,25 @@ export class Database {
               await unit.rollback().catch(discard);
               throw error;
             }
-            // The connection went while the COMMIT was under way: the writes may or may not be in.
             discard();
+            // Lost before the COMMIT left (statement by statement on Galera): nothing can have committed.
+            if (!unit.commitSent) {
+              if (error instanceof Object) this.lostBeforeCommit.add(error);
+              throw error;
+            }
+            // Lost while the COMMIT was under way: the writes may or may not be in. Ask; when they
+            // are not, the transaction may safely run again.
             if (await this.committed(connection, committing, unit.commitMarker)) return result;
+            if (error instanceof Object) this.lostBeforeCommit.add(error);
             throw error;
           }
         }),
       ),
     );
   }
+
+  /** Errors of units of work whose connection failed before their COMMIT was sent: safe to retry. */
+  private readonly lostBeforeCommit = new WeakSet<object>();
 
   /**
    * Whether a unit of work whose connection was lost during its COMMIT was committed: ends the old
@@ -264,15 +304,40 @@ export class Database {
     return this.kind === 'sqlite' ? date.toISOString().replace('T', ' ').replace('Z', '') : date;
   }
 
-  /** Runs `attempt` again, twice at most, when MySQL reports a deadlock or a lock wait timeout. */
+  /**
+   * Runs `attempt` again while it fails with what the engine asks to retry (RETRY_ATTEMPTS tries in
+   * all) or on a host that failed before the work could commit (FAILOVER_ATTEMPTS), pausing between
+   * half and all of a doubling ceiling ("equal jitter"): the pause grows with each failure, and
+   * racing transactions do not meet again at once.
+   */
   private async retried<T>(attempt: () => Promise<T>): Promise<T> {
     for (let n = 1; ; n++) {
       try {
         return await attempt();
       } catch (error) {
-        if (n >= 3 || classifyDriverError(error) !== 'retry') throw error;
+        // A conflict is tried again patiently; a host that failed only long enough to fail over.
+        const conflict = classifyDriverError(error) === 'retry';
+        const retryable = isRetryableDriverError(error) || (error instanceof Object && this.lostBeforeCommit.has(error));
+        if (!retryable || n >= (conflict ? RETRY_ATTEMPTS : FAILOVER_ATTEMPTS)) throw error;
+        const ceiling = Math.min(RETRY_MAX_PAUSE_MS, RETRY_FIRST_PAUSE_MS * 2 ** (n - 1));
+        await sleep(ceiling / 2 + (Math.random() * ceiling) / 2);
       }
     }
+  }
+
+  private batchingMode?: Batching;
+
+  /**
+   * How units of work send their statements on this server: batched, except on a Galera node, whose
+   * brute-force aborts let the rest of a multi-statement query run on in autocommit (see Batching).
+   * Asked once, on the first unit of work.
+   */
+  private async batching(connection: MysqlConnection): Promise<Batching> {
+    if (!this.batchingMode) {
+      const [rows] = (await sendBatch(connection, [{ sql: "SHOW VARIABLES LIKE 'wsrep_on'", params: [] }])) as Row[][];
+      this.batchingMode = rows.some((row) => String(row.Value).toUpperCase() === 'ON') ? 'single' : 'batch';
+    }
+    return this.batchingMode;
   }
 
   /**

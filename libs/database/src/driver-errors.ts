@@ -129,6 +129,22 @@ export function describeDriverError(error: unknown): string {
   return typeof inner.errno === 'number' ? `${code} (${inner.errno})` : code;
 }
 
+/**
+ * Errors after which the whole transaction may safely run again: the engine's own `retry` kind, a
+ * node that refused the work because it is not ready or shutting down (nothing of the transaction
+ * can have committed there), and a connection that could not be opened (nothing was sent).
+ * A connection lost in the middle is not among them: its COMMIT may have gone through.
+ */
+export function isRetryableDriverError(error: unknown): boolean {
+  if (classifyDriverError(error) === 'retry') return true;
+  return chain(error).some(
+    (e) => (typeof e.errno === 'number' && NOT_READY_ERRNOS.has(e.errno)) || (typeof e.code === 'string' && NOT_CONNECTED_CODES.has(e.code)),
+  );
+}
+
+const NOT_READY_ERRNOS = new Set([1047, 1053]);
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED']);
+
 /** True when the request should be answered "come back later" (503 with Retry-After). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const kind = classifyDriverError(error);

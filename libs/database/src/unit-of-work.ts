@@ -12,7 +12,8 @@ export type Row = Record<string, unknown>;
  * A transaction whose statements travel in as few round trips as possible. A write whose outcome the
  * caller does not need is queued: it goes with the next `run`, or with the COMMIT. On MySQL each
  * send is one multi-statement query, so a create (START, four INSERTs, COMMIT) is one round trip and
- * a read-modify-write is two. Statements always run in the order they were given.
+ * a read-modify-write is two (Galera: one round trip per statement, see `MysqlUnitOfWork`).
+ * Statements always run in the order they were given.
  */
 export interface UnitOfWork {
   /** Queues a statement whose result is not needed. */
@@ -57,14 +58,31 @@ export const START_READ_ONLY = bare('START TRANSACTION READ ONLY');
 export const COMMIT = bare('COMMIT');
 export const ROLLBACK = bare('ROLLBACK');
 
+/**
+ * How a unit's statements may travel on a MySQL connection.
+ * - `batch`: one multi-statement query per send. MySQL and MariaDB stop a multi-statement query at
+ *   its first error, and every way the engine aborts a transaction (deadlock victim, lock wait
+ *   timeout, KILL, lost connection) is an error of the statement it interrupts, so nothing after an
+ *   abort runs and the unit stays atomic.
+ * - `single`: one statement per round trip. Galera aborts a transaction from outside when a
+ *   conflicting write from another node commits first (a brute-force abort) without failing the
+ *   statements of the multi-statement query in flight: the ones after the abort run on in
+ *   autocommit and report success, and even `SET autocommit=0` does not stop them from committing.
+ *   Sent one at a time, the first statement after the abort fails with 1213 and nothing commits.
+ */
+export type Batching = 'batch' | 'single';
+
 /** MySQL: the transaction starts with the first send and ends with the last. */
 export class MysqlUnitOfWork implements UnitOfWork {
   private pending: Statement[] = [];
   private started = false;
   commitMarker?: Statement;
+  /** The COMMIT left for the server: from then on, a lost connection leaves the outcome unknown. */
+  commitSent = false;
 
   constructor(
     private readonly connection: MysqlConnection,
+    private readonly batching: Batching = 'batch',
     private readonly timeoutMs?: number,
   ) {}
 
@@ -95,12 +113,21 @@ export class MysqlUnitOfWork implements UnitOfWork {
     await sendBatch(this.connection, [ROLLBACK], this.timeoutMs);
   }
 
-  private send(statements: Statement[]): Promise<unknown[]> {
+  private async send(statements: Statement[]): Promise<unknown[]> {
     if (!this.started) {
       statements.unshift(START);
       this.started = true;
     }
-    return sendBatch(this.connection, statements, this.timeoutMs);
+    if (this.batching === 'batch') {
+      if (statements.includes(COMMIT)) this.commitSent = true;
+      return sendBatch(this.connection, statements, this.timeoutMs);
+    }
+    const results: unknown[] = [];
+    for (const statement of statements) {
+      if (statement === COMMIT) this.commitSent = true;
+      results.push(...(await sendBatch(this.connection, [statement], this.timeoutMs)));
+    }
+    return results;
   }
 }
 

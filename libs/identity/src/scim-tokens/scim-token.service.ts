@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { IsNull, Not } from 'typeorm';
 import { Database } from '@app/database';
 import type { InTransaction } from '../transaction-hook.js';
@@ -49,6 +49,8 @@ export function hashToken(token: string): string {
 export class ScimTokenService {
   /** Recently verified tokens by hash: Entra calls many times a second with the same token. */
   private readonly verified = new Map<string, Verified>();
+
+  private readonly logger = new Logger('ScimTokens');
 
   constructor(private readonly db: Database) {}
 
@@ -114,7 +116,10 @@ export class ScimTokenService {
     if (now - known.lastUsedAt > LAST_USED_GRANULARITY_MS) {
       known.lastUsedAt = now;
       const id = known.principal.tokenId;
-      await this.db.transaction((m) => m.update(ScimTokenEntity, { id }, { lastUsedAt: new Date(now) }));
+      // Bookkeeping: a busy or unreachable database must not fail the request it rides on.
+      await this.db
+        .transaction((m) => m.update(ScimTokenEntity, { id }, { lastUsedAt: new Date(now) }))
+        .catch((error: Error) => this.logger.warn(`Could not record the use of SCIM token ${id}: ${error.message}`));
     }
     return known.principal;
   }

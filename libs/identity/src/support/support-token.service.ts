@@ -67,7 +67,10 @@ export class SupportTokenService {
     const { entity, account } = found;
     if (entity.revokedAt || entity.expiresAt.getTime() <= now || account.disabled) return null;
     if (!entity.lastUsedAt || now - entity.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-      await this.db.transaction((m) => m.update(SupportTokenEntity, { id: entity.id }, { lastUsedAt: new Date(now) }));
+      // Bookkeeping: a busy or unreachable database must not fail the request it rides on.
+      await this.db
+        .transaction((m) => m.update(SupportTokenEntity, { id: entity.id }, { lastUsedAt: new Date(now) }))
+        .catch((error: Error) => this.logger.warn(`Could not record the use of support token ${entity.id}: ${error.message}`));
     }
     return { accountId: account.id, email: account.email, role: account.role, tokenId: entity.id };
   }
