@@ -52,7 +52,7 @@ export class AppConfig {
   @IsInt()
   @Min(100)
   @Max(120_000)
-  DATABASE_ACQUIRE_TIMEOUT_MS: number = 5000;
+  DATABASE_ACQUIRE_TIMEOUT_MS: number = 10_000;
 
   /**
    * How long one MySQL statement may take; past it the connection is dropped and the request is

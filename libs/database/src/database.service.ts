@@ -75,7 +75,7 @@ export class Database {
   ) {
     this.kind = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
     this.bounds = {
-      acquireTimeoutMs: config?.DATABASE_ACQUIRE_TIMEOUT_MS ?? 5000,
+      acquireTimeoutMs: config?.DATABASE_ACQUIRE_TIMEOUT_MS ?? 10_000,
       queryTimeoutMs: config?.DATABASE_QUERY_TIMEOUT_MS ?? 15_000,
       inDoubtWaitMs: config?.DATABASE_IN_DOUBT_WAIT_MS ?? 20_000,
     };

@@ -38,6 +38,7 @@ const UNAVAILABLE_ERRNOS = new Set([
   1053, // ER_SERVER_SHUTDOWN
   1077, // ER_NORMAL_SHUTDOWN
   1152, // ER_ABORTING_CONNECTION
+  1180, // ER_ERROR_DURING_COMMIT: Galera "Not connected to Primary Component" (nothing committed)
   1203, // ER_TOO_MANY_USER_CONNECTIONS
   1290, // ER_OPTION_PREVENTS_STATEMENT (read-only node, --read-only after a failover)
   1836, // ER_READ_ONLY_MODE
@@ -142,7 +143,7 @@ export function isRetryableDriverError(error: unknown): boolean {
   );
 }
 
-const NOT_READY_ERRNOS = new Set([1047, 1053]);
+const NOT_READY_ERRNOS = new Set([1047, 1053, 1180]);
 const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED']);
 
 /** True when the request should be answered "come back later" (503 with Retry-After). */
