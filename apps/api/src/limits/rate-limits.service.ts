@@ -63,7 +63,7 @@ export class RateLimits implements OnApplicationShutdown {
     await this.store.close();
   }
 
-  /** Counts a refusal in the metrics (atea_rate_limited_total). */
+  /** Counts a refusal in the metrics (rate_limit_rejections_total). */
   private async counted(door: LimitedDoor, tenantId: string | undefined, verdict: Promise<Verdict>): Promise<Verdict> {
     const result = await verdict;
     if (!result.allowed) this.metrics.rateLimited(door, tenantId);
