@@ -85,7 +85,8 @@ async function bootstrap(): Promise<void> {
     loadEnvFile();
     config = loadConfig();
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
+    // Before the configuration is read there is no logger: the problem goes to stderr as plain text.
+    process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
   const log = createLogger(config);
