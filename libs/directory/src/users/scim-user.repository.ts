@@ -10,6 +10,7 @@ import { keysetPage, page, type KeysetPage, type KeysetRequest, type PageQuery }
 import { USER_FILTER } from './user-filter.js';
 import { removeMemberEverywhere } from '../groups/scim-group.repository.js';
 import { EventLog, type EventDraft } from '../events/event-log.js';
+import { ScimUserExtensionValueEntity } from '../extensions/schema-extension.entity.js';
 
 export interface UserListQuery {
   filter?: Filter;
@@ -161,6 +162,7 @@ export class ScimUserRepository {
       const user = await manager.findOneBy(ScimUserEntity, { tenantId, id });
       if (!user) return false;
       for (const attribute of CHILDREN) await manager.delete(CHILD_ENTITIES[attribute], { userId: id });
+      await manager.delete(ScimUserExtensionValueEntity, { tenantId, userId: id });
       await removeMemberEverywhere(manager, tenantId, id);
       await manager.delete(ScimUserEntity, { tenantId, id });
       await this.events.record(manager, tenantId, { ...event, resourceId: id }, 204);

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { In, type EntityManager } from 'typeorm';
+import { Database } from '@app/database';
+import { EventLog, type EventDraft } from '../events/event-log.js';
+import { TenantEntity } from '../tenants/tenant.entity.js';
+import { TenantError } from '../tenants/tenant.service.js';
+import { ScimUserExtensionValueEntity, TenantSchemaExtensionEntity, type ExtensionAttribute } from './schema-extension.entity.js';
+
+/** How long a tenant's extension schemas are cached for the SCIM door: a declaration reaches every instance within this. */
+const CACHE_TTL_MS = 5_000;
+
+/** The URNs the service defines itself: no tenant may declare them. */
+const RESERVED_URN_PREFIX = 'urn:ietf:params:scim:schemas:core:';
+const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+/** An extension URN: `urn:` and at least two more colon-separated parts, no spaces, at most 255 characters. */
+export const EXTENSION_URN_PATTERN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}(?::[A-Za-z0-9()+,\-.=@;$_!*'%/?#]+)+$/;
+
+/**
+ * A tenant's own SCIM extension schemas of User (RFC 7643 §3.3): declared by support, listed by the
+ * tenant's `/Schemas`, their values stored per user. Changing a declaration never loses values
+ * silently: dropping an attribute (or a whole extension) that holds values needs `confirm`.
+ */
+@Injectable()
+export class SchemaExtensionService {
+  private readonly cache = new Map<string, { extensions: TenantSchemaExtensionEntity[]; until: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventLog,
+  ) {}
+
+  /** The tenant's extensions, URN order. */
+  async list(tenantId: string): Promise<TenantSchemaExtensionEntity[]> {
+    return this.db.read((m) => m.find(TenantSchemaExtensionEntity, { where: { tenantId }, order: { urn: 'ASC' } }));
+  }
+
+  /** The tenant's extensions as the SCIM door sees them on every call, cached for a few seconds. */
+  async forTenant(tenantId: string): Promise<TenantSchemaExtensionEntity[]> {
+    const now = Date.now();
+    const cached = this.cache.get(tenantId);
+    if (cached && cached.until > now) return cached.extensions;
+    const extensions = await this.list(tenantId);
+    if (this.cache.size >= 10_000) this.cache.clear();
+    this.cache.set(tenantId, { extensions, until: now + CACHE_TTL_MS });
+    return extensions;
+  }
+
+  async get(tenantId: string, urn: string): Promise<TenantSchemaExtensionEntity> {
+    const extension = await this.db.read((m) => m.findOne(TenantSchemaExtensionEntity, { where: { tenantId, urn } }));
+    if (!extension) throw new TenantError('not_found', `No extension schema ${urn} for this tenant`);
+    return extension;
+  }
+
+  /**
+   * Declares or replaces the extension `urn` of the tenant. Attributes left out of `attributes`
+   * lose their values, which is refused (conflict) while any user holds one, unless `confirm`.
+   * Recorded as `event`.
+   */
+  async put(tenantId: string, urn: string, attributes: ExtensionAttribute[], confirm: boolean, event: EventDraft): Promise<{ extension: TenantSchemaExtensionEntity; created: boolean }> {
+    checkUrn(urn);
+    const names = new Set<string>();
+    for (const attribute of attributes) {
+      const key = attribute.name.toLowerCase();
+      if (names.has(key)) throw new TenantError('invalid', `Attribute ${attribute.name} is declared twice (names are case-insensitive)`);
+      names.add(key);
+    }
+    const result = await this.db.transaction(async (m) => {
+      await this.lockTenant(m, tenantId);
+      const current = await m.findOne(TenantSchemaExtensionEntity, { where: { tenantId, urn } });
+      const now = new Date();
+      const before = current?.attributes ?? [];
+      const removed = before.filter((a) => !names.has(a.name.toLowerCase())).map((a) => a.name);
+      await this.dropValues(m, tenantId, urn, removed, confirm);
+      const extension = Object.assign(current ?? new TenantSchemaExtensionEntity(), {
+        id: current?.id ?? randomUUID(),
+        tenantId,
+        urn,
+        attributes,
+        createdAt: current?.createdAt ?? now,
+        updatedAt: now,
+      });
+      if (current) await m.update(TenantSchemaExtensionEntity, { id: current.id }, { attributes, updatedAt: now });
+      else await m.insert(TenantSchemaExtensionEntity, extension);
+      const changed = changedAttributes(before, attributes).map((name) => `${urn}:${name}`);
+      await this.events.record(m, tenantId, { ...event, resourceId: extension.id, changed: changed.length ? changed : [urn] }, current ? 200 : 201);
+      return { extension, created: !current };
+    });
+    this.cache.delete(tenantId);
+    return result;
+  }
+
+  /** Removes the extension `urn` of the tenant; refused (conflict) while any user holds a value of it, unless `confirm`. */
+  async remove(tenantId: string, urn: string, confirm: boolean, event: EventDraft): Promise<void> {
+    await this.db.transaction(async (m) => {
+      await this.lockTenant(m, tenantId);
+      const current = await m.findOne(TenantSchemaExtensionEntity, { where: { tenantId, urn } });
+      if (!current) throw new TenantError('not_found', `No extension schema ${urn} for this tenant`);
+      await this.dropValues(m, tenantId, urn, current.attributes.map((a) => a.name), confirm);
+      await m.delete(TenantSchemaExtensionEntity, { id: current.id });
+      await this.events.record(m, tenantId, { ...event, resourceId: current.id, changed: [urn] }, 204);
+    });
+    this.cache.delete(tenantId);
+  }
+
+  /** Deletes the stored values of `attrs`; refuses (conflict) when there are some and `confirm` is not set. */
+  private async dropValues(m: EntityManager, tenantId: string, urn: string, attrs: string[], confirm: boolean): Promise<void> {
+    if (attrs.length === 0) return;
+    const where = { tenantId, urn, attr: In(attrs) };
+    if (!confirm) {
+      const held = await m.find(ScimUserExtensionValueEntity, { select: { attr: true }, where, take: 1 });
+      if (held.length > 0) {
+        const count = await m.count(ScimUserExtensionValueEntity, { where });
+        throw new TenantError('conflict', `Users hold ${count} value(s) of ${attrs.join(', ')} in ${urn}; repeat with confirm=true to delete them`);
+      }
+      return;
+    }
+    await m.delete(ScimUserExtensionValueEntity, where);
+  }
+
+  private async lockTenant(m: EntityManager, id: string): Promise<void> {
+    const tenant = await m.findOne(TenantEntity, { select: { id: true }, where: { id }, ...(this.db.kind === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!tenant) throw new TenantError('not_found', `No tenant ${id}`);
+  }
+}
+
+function checkUrn(urn: string): void {
+  if (urn.length > 255 || !EXTENSION_URN_PATTERN.test(urn)) throw new TenantError('invalid', 'urn must be a URN (urn:<nid>:<part>...) of at most 255 characters');
+  if (urn.startsWith(RESERVED_URN_PREFIX) || urn === ENTERPRISE_URN) throw new TenantError('invalid', `${urn} is defined by SCIM itself and cannot be declared`);
+}
+
+/** The names of the attributes added, removed or changed between two declarations. */
+function changedAttributes(before: ExtensionAttribute[], after: ExtensionAttribute[]): string[] {
+  const old = new Map(before.map((a) => [a.name.toLowerCase(), JSON.stringify(a)]));
+  const now = new Map(after.map((a) => [a.name.toLowerCase(), JSON.stringify(a)]));
+  const changed = after.filter((a) => old.get(a.name.toLowerCase()) !== JSON.stringify(a)).map((a) => a.name);
+  return [...changed, ...before.filter((a) => !now.has(a.name.toLowerCase())).map((a) => a.name)];
+}
