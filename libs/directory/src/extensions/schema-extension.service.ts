@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
 import { Database } from '@app/database';
+import { userResourceWith, type AttributeDefinition, type ResourceSchema, type SchemaDefinition } from '@app/scim';
 import { EventLog, type EventDraft } from '../events/event-log.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { TenantError } from '../tenants/tenant.service.js';
+import type { FilterSpec } from '../sql/filter-compiler.js';
+import { userFilterWith } from '../users/user-filter.js';
 import { ScimUserExtensionValueEntity, TenantSchemaExtensionEntity, type ExtensionAttribute } from './schema-extension.entity.js';
 
 /** How long a tenant's extension schemas are cached for the SCIM door: a declaration reaches every instance within this. */
@@ -24,7 +27,7 @@ export const EXTENSION_URN_PATTERN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}(?::[A-Z
  */
 @Injectable()
 export class SchemaExtensionService {
-  private readonly cache = new Map<string, { extensions: TenantSchemaExtensionEntity[]; until: number }>();
+  private readonly cache = new Map<string, { door: TenantSchemas; until: number }>();
 
   constructor(
     private readonly db: Database,
@@ -36,15 +39,19 @@ export class SchemaExtensionService {
     return this.db.read((m) => m.find(TenantSchemaExtensionEntity, { where: { tenantId }, order: { urn: 'ASC' } }));
   }
 
-  /** The tenant's extensions as the SCIM door sees them on every call, cached for a few seconds. */
-  async forTenant(tenantId: string): Promise<TenantSchemaExtensionEntity[]> {
+  /**
+   * The tenant's extensions as the SCIM door sees them on every call, with its User resource type
+   * (USER_RESOURCE plus them), cached for a few seconds: a change reaches every instance within that.
+   */
+  async forTenant(tenantId: string): Promise<TenantSchemas> {
     const now = Date.now();
     const cached = this.cache.get(tenantId);
-    if (cached && cached.until > now) return cached.extensions;
+    if (cached && cached.until > now) return cached.door;
     const extensions = await this.list(tenantId);
+    const door: TenantSchemas = { extensions, userResource: userResourceWith(extensions.map(schemaDefinition)), userFilter: userFilterWith(extensions) };
     if (this.cache.size >= 10_000) this.cache.clear();
-    this.cache.set(tenantId, { extensions, until: now + CACHE_TTL_MS });
-    return extensions;
+    this.cache.set(tenantId, { door, until: now + CACHE_TTL_MS });
+    return door;
   }
 
   async get(tenantId: string, urn: string): Promise<TenantSchemaExtensionEntity> {
@@ -123,6 +130,39 @@ export class SchemaExtensionService {
     const tenant = await m.findOne(TenantEntity, { select: { id: true }, where: { id }, ...(this.db.kind === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     if (!tenant) throw new TenantError('not_found', `No tenant ${id}`);
   }
+}
+
+/** What the SCIM door knows of a tenant's own schemas. */
+export interface TenantSchemas {
+  extensions: TenantSchemaExtensionEntity[];
+  /** The tenant's User resource type: the enterprise extension and its own. */
+  userResource: ResourceSchema;
+  /** What the tenant's users can be filtered on: USER_FILTER and the tenant's own extension attributes. */
+  userFilter: FilterSpec;
+}
+
+/** A declared extension as a SCIM schema definition (RFC 7643 §7): every attribute readWrite, returned by default. */
+export function schemaDefinition(extension: Pick<TenantSchemaExtensionEntity, 'urn' | 'attributes'>): SchemaDefinition {
+  return {
+    id: extension.urn,
+    name: extension.urn.slice(extension.urn.lastIndexOf(':', extension.urn.length - 1) + 1),
+    description: `Extension schema ${extension.urn}`,
+    attributes: extension.attributes.map(
+      (a): AttributeDefinition => ({
+        name: a.name,
+        type: a.type,
+        multiValued: a.multiValued,
+        description: a.description,
+        required: a.required,
+        caseExact: a.caseExact,
+        mutability: 'readWrite',
+        returned: 'default',
+        uniqueness: 'none',
+        ...(a.canonicalValues.length > 0 ? { canonicalValues: a.canonicalValues } : {}),
+        ...(a.type === 'reference' ? { referenceTypes: ['external'] } : {}),
+      }),
+    ),
+  };
 }
 
 function checkUrn(urn: string): void {
