@@ -20,5 +20,5 @@ export { ProvisioningEventQuery, EVENT_BATCH, type EventFilter } from './events/
 export { TenantHealthService, type CallCounts, type TenantHealth } from './tenants/tenant-health.service.js';
 export { UserSearchService, USER_SEARCH_FIELDS, type UserSearchField, type UserSearchHit, type UserSearchQuery } from './users/user-search.service.js';
 export type { KeysetPage, KeysetRequest, Position } from './sql/paging.js';
-export { SchemaExtensionService, EXTENSION_URN_PATTERN, type TenantSchemas } from './extensions/schema-extension.service.js';
+export { SchemaExtensionService, EXTENSION_URN_PATTERN, EXTENSION_ATTRIBUTE_NAME, parseExtensionAttributes, type TenantSchemas } from './extensions/schema-extension.service.js';
 export { TenantSchemaExtensionEntity, EXTENSION_ATTRIBUTE_TYPES, type ExtensionAttribute, type ExtensionAttributeType } from './extensions/schema-extension.entity.js';

@@ -8,7 +8,7 @@ import { TenantEntity } from '../tenants/tenant.entity.js';
 import { TenantError } from '../tenants/tenant.service.js';
 import type { FilterSpec } from '../sql/filter-compiler.js';
 import { userFilterWith } from '../users/user-filter.js';
-import { ScimUserExtensionValueEntity, TenantSchemaExtensionEntity, type ExtensionAttribute } from './schema-extension.entity.js';
+import { EXTENSION_ATTRIBUTE_TYPES, ScimUserExtensionValueEntity, TenantSchemaExtensionEntity, type ExtensionAttribute, type ExtensionAttributeType } from './schema-extension.entity.js';
 
 /** How long a tenant's extension schemas are cached for the SCIM door: a declaration reaches every instance within this. */
 const CACHE_TTL_MS = 5_000;
@@ -176,4 +176,44 @@ function changedAttributes(before: ExtensionAttribute[], after: ExtensionAttribu
   const now = new Map(after.map((a) => [a.name.toLowerCase(), JSON.stringify(a)]));
   const changed = after.filter((a) => old.get(a.name.toLowerCase()) !== JSON.stringify(a)).map((a) => a.name);
   return [...changed, ...before.filter((a) => !now.has(a.name.toLowerCase())).map((a) => a.name)];
+}
+
+/** An attribute name of RFC 7643 §2.1 (ATTRNAME: a letter, then letters, digits, `-` or `_`), at most 128 characters. */
+export const EXTENSION_ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
+
+/**
+ * The attributes of a declaration read from a file (the CLI's `schema-extension:set`), with the
+ * admin API's rules: TenantError `invalid` naming the first problem.
+ */
+export function parseExtensionAttributes(raw: unknown): ExtensionAttribute[] {
+  if (!Array.isArray(raw) || raw.length > 100) throw new TenantError('invalid', 'attributes must be an array of at most 100 attributes');
+  return raw.map((item: unknown, index) => {
+    const at = `attributes[${index}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new TenantError('invalid', `${at} must be an object`);
+    const a = item as Record<string, unknown>;
+    const known = new Set(['name', 'type', 'multiValued', 'caseExact', 'required', 'canonicalValues', 'description']);
+    const unknown = Object.keys(a).find((key) => !known.has(key));
+    if (unknown) throw new TenantError('invalid', `${at}.${unknown} is not a property of an attribute`);
+    if (typeof a.name !== 'string' || !EXTENSION_ATTRIBUTE_NAME.test(a.name)) throw new TenantError('invalid', `${at}.name must be a letter followed by up to 127 letters, digits, hyphens or underscores`);
+    if (!EXTENSION_ATTRIBUTE_TYPES.includes(a.type as ExtensionAttributeType)) throw new TenantError('invalid', `${at}.type must be one of ${EXTENSION_ATTRIBUTE_TYPES.join(', ')}`);
+    const flag = (key: string) => {
+      if (a[key] !== undefined && typeof a[key] !== 'boolean') throw new TenantError('invalid', `${at}.${key} must be true or false`);
+      return a[key] === true;
+    };
+    const canonical = a.canonicalValues ?? [];
+    if (!Array.isArray(canonical) || canonical.length > 200 || !canonical.every((v) => typeof v === 'string' && v.length <= 255)) {
+      throw new TenantError('invalid', `${at}.canonicalValues must be at most 200 texts of at most 255 characters`);
+    }
+    const description = a.description ?? '';
+    if (typeof description !== 'string' || description.length > 500) throw new TenantError('invalid', `${at}.description must be a text of at most 500 characters`);
+    return {
+      name: a.name,
+      type: a.type as ExtensionAttributeType,
+      multiValued: flag('multiValued'),
+      caseExact: flag('caseExact'),
+      required: flag('required'),
+      canonicalValues: canonical as string[],
+      description,
+    };
+  });
 }

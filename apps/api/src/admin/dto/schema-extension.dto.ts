@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { EXTENSION_ATTRIBUTE_TYPES, type ExtensionAttribute, type ExtensionAttributeType, type TenantSchemaExtensionEntity } from '@app/directory';
+import { EXTENSION_ATTRIBUTE_NAME, EXTENSION_ATTRIBUTE_TYPES, type ExtensionAttribute, type ExtensionAttributeType, type TenantSchemaExtensionEntity } from '@app/directory';
 import { iso } from './common.dto.js';
 import { NoControlCharacters, NotNull, OptionalNotNull } from './validators.js';
 
-/** An attribute name of RFC 7643 §2.1 (ATTRNAME: a letter, then letters, digits, `-` or `_`). */
-const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
+const ATTRIBUTE_NAME = EXTENSION_ATTRIBUTE_NAME;
 
 export class ExtensionAttributeDto {
   @ApiProperty({ example: 'costCenterCode', pattern: ATTRIBUTE_NAME.source, description: 'Attribute name (case-insensitive, unique in the extension)' })
