@@ -241,14 +241,22 @@ describe.each(dialects())('Per-tenant extension schemas, on %s', (dialect) => {
 
   it('refuse to drop an attribute users hold values of without confirm=true (409), and drop them with it', async () => {
     const { tenant, operator, scim } = await declared();
-    await scim.post('/Users', { ...entraUser('kim@contoso.com'), [ATEA]: { costCenterCode: 'CC-1' } });
+    const kim = await scim.post('/Users', { ...entraUser('kim@contoso.com'), [ATEA]: { costCenterCode: 'CC-1' } });
     const path = `/tenants/${tenant.id}/schema-extensions/${ATEA}`;
     const refused = await operator.request('PUT', path, { attributes: [{ name: 'other', type: 'string' }] });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
+    // Changing the type of an attribute with values drops them too: refused likewise.
+    expect((await operator.request('PUT', path, { attributes: [{ name: 'costCenterCode', type: 'integer' }] })).status).toBe(409);
     expect(await userNames(scim, `${ATEA}:costCenterCode eq "cc-1"`)).toEqual(['kim@contoso.com']);
     expect((await operator.request('PUT', `${path}?confirm=true`, { attributes: [{ name: 'other', type: 'string' }] })).status).toBe(200);
     const events = await operator.get(`/tenants/${tenant.id}/events?operation=tenant.schema-extension.put`);
     expect(events.body.items[0].changedAttributes).toEqual([`${ATEA}:other`, `${ATEA}:costCenterCode`]);
+    // Declared again, the attribute starts empty: the dropped values are gone, and the user's version moved on.
+    expect((await operator.request('PUT', path, { attributes: [COST_CENTER] })).status).toBe(200);
+    const read = await scim.get(`/Users/${kim.body.id}`);
+    expect(read.body[ATEA]).toBeUndefined();
+    expect(read.body.meta.version).not.toBe(kim.body.meta.version);
+    expect(await userNames(scim, `${ATEA}:costCenterCode pr`)).toEqual([]);
   });
 });

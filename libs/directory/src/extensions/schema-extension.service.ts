@@ -5,10 +5,14 @@ import { Database } from '@app/database';
 import { userResourceWith, type AttributeDefinition, type ResourceSchema, type SchemaDefinition } from '@app/scim';
 import { EventLog, type EventDraft } from '../events/event-log.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
+import { ScimUserEntity } from '../users/scim-user.entity.js';
 import { TenantError } from '../tenants/tenant.service.js';
 import type { FilterSpec } from '../sql/filter-compiler.js';
 import { userFilterWith } from '../users/user-filter.js';
 import { EXTENSION_ATTRIBUTE_TYPES, ScimUserExtensionValueEntity, TenantSchemaExtensionEntity, type ExtensionAttribute, type ExtensionAttributeType } from './schema-extension.entity.js';
+
+/** Users whose JSON copy is read per query when values are dropped. */
+const BATCH = 500;
 
 /** How long a tenant's extension schemas are cached for the SCIM door: a declaration reaches every instance within this. */
 const CACHE_TTL_MS = 5_000;
@@ -61,9 +65,9 @@ export class SchemaExtensionService {
   }
 
   /**
-   * Declares or replaces the extension `urn` of the tenant. Attributes left out of `attributes`
-   * lose their values, which is refused (conflict) while any user holds one, unless `confirm`.
-   * Recorded as `event`.
+   * Declares or replaces the extension `urn` of the tenant. Attributes left out of `attributes`, or
+   * declared again with another spelling, type or multiValued, lose their values, which is refused
+   * (conflict) while any user holds one, unless `confirm`. Recorded as `event`.
    */
   async put(tenantId: string, urn: string, attributes: ExtensionAttribute[], confirm: boolean, event: EventDraft): Promise<{ extension: TenantSchemaExtensionEntity; created: boolean }> {
     checkUrn(urn);
@@ -78,8 +82,14 @@ export class SchemaExtensionService {
       const current = await m.findOne(TenantSchemaExtensionEntity, { where: { tenantId, urn } });
       const now = new Date();
       const before = current?.attributes ?? [];
-      const removed = before.filter((a) => !names.has(a.name.toLowerCase())).map((a) => a.name);
-      await this.dropValues(m, tenantId, urn, removed, confirm);
+      const after = new Map(attributes.map((a) => [a.name.toLowerCase(), a]));
+      const dropped = before
+        .filter((a) => {
+          const next = after.get(a.name.toLowerCase());
+          return !next || next.name !== a.name || next.type !== a.type || next.multiValued !== a.multiValued;
+        })
+        .map((a) => a.name);
+      await this.dropValues(m, tenantId, urn, dropped, confirm);
       const extension = Object.assign(current ?? new TenantSchemaExtensionEntity(), {
         id: current?.id ?? randomUUID(),
         tenantId,
@@ -111,19 +121,33 @@ export class SchemaExtensionService {
     this.cache.delete(tenantId);
   }
 
-  /** Deletes the stored values of `attrs`; refuses (conflict) when there are some and `confirm` is not set. */
+  /**
+   * Deletes the stored values of `attrs` (their rows and the users' JSON copies, each such user's
+   * version moving on); refuses (conflict) when there are some and `confirm` is not set.
+   */
   private async dropValues(m: EntityManager, tenantId: string, urn: string, attrs: string[], confirm: boolean): Promise<void> {
     if (attrs.length === 0) return;
     const where = { tenantId, urn, attr: In(attrs) };
-    if (!confirm) {
-      const held = await m.find(ScimUserExtensionValueEntity, { select: { attr: true }, where, take: 1 });
-      if (held.length > 0) {
-        const count = await m.count(ScimUserExtensionValueEntity, { where });
-        throw new TenantError('conflict', `Users hold ${count} value(s) of ${attrs.join(', ')} in ${urn}; repeat with confirm=true to delete them`);
-      }
-      return;
-    }
+    const held = await m.count(ScimUserExtensionValueEntity, { where });
+    if (held === 0) return;
+    if (!confirm) throw new TenantError('conflict', `Users hold ${held} value(s) of ${attrs.join(', ')} in ${urn}; repeat with confirm=true to delete them`);
+    const rows: { user_id: string }[] = await m.query(
+      `SELECT DISTINCT user_id FROM scim_user_extension_values WHERE tenant_id = ? AND urn = ? AND attr IN (${attrs.map(() => '?').join(', ')})`,
+      [tenantId, urn, ...attrs],
+    );
     await m.delete(ScimUserExtensionValueEntity, where);
+    const now = new Date();
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const users = await m.find(ScimUserEntity, { select: { id: true, extra: true, version: true }, where: { tenantId, id: In(rows.slice(i, i + BATCH).map((r) => r.user_id)) } });
+      for (const user of users) {
+        const extra = user.extra ? (JSON.parse(user.extra) as Record<string, Record<string, unknown> | undefined>) : {};
+        const values = extra[urn];
+        if (values) for (const attr of attrs) delete values[attr];
+        if (values && Object.keys(values).length === 0) delete extra[urn];
+        const json = Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+        await m.update(ScimUserEntity, { tenantId, id: user.id }, { extra: json, version: user.version + 1, updatedAt: now });
+      }
+    }
   }
 
   private async lockTenant(m: EntityManager, id: string): Promise<void> {
