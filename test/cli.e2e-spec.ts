@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../apps/cli/src/program.js';
 import { createTestDatabase, dialects, testKeyMaterial } from './support/test-app.js';
 
@@ -84,5 +87,26 @@ describe.each(dialects())('operator CLI on %s', (dialect) => {
     expect(missing.stderr).toMatch(/No tenant/);
     const invalid = await cli(env, ['tenant:list', '--status', 'closed']);
     expect(invalid).toMatchObject({ code: 2, stdout: '' });
+  });
+
+  it('schema-extension:set declares a tenant\'s extension schema from a file, refusing a bad one', async () => {
+    await cli(env, ['tenant:create', '--slug', 'cli-ext', '--name', 'Ext']);
+    const dir = await mkdtemp(join(tmpdir(), 'cli-ext-'));
+    try {
+      const urn = 'urn:ietf:params:scim:schemas:extension:atea:2.0:User';
+      const file = join(dir, 'ext.json');
+      await writeFile(file, JSON.stringify({ urn, attributes: [{ name: 'costCenterCode', type: 'string' }] }));
+      const set = await cli(env, ['schema-extension:set', '--tenant', 'cli-ext', '--file', file]);
+      expect(set.code, set.stderr).toBe(0);
+      expect(JSON.parse(set.stdout)).toMatchObject({ urn, created: true, attributes: [{ name: 'costCenterCode', type: 'string', multiValued: false, canonicalValues: [] }] });
+      await writeFile(file, JSON.stringify({ urn, attributes: [{ name: 'cost center', type: 'string' }] }));
+      const bad = await cli(env, ['schema-extension:set', '--tenant', 'cli-ext', '--file', file]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/attributes\[0\]\.name must be/);
+      const missing = await cli(env, ['schema-extension:set', '--tenant', 'cli-ext', '--file', join(dir, 'none.json')]);
+      expect(missing.code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,8 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, validateSync } from 'class-validator';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TENANT_SLUG_PATTERN, TenantService } from '@app/directory';
+import { readFile } from 'node:fs/promises';
+import { parseExtensionAttributes, SchemaExtensionService, TENANT_SLUG_PATTERN, TenantService } from '@app/directory';
 import {
   AccountService,
   generateKeyMaterialEnv,
@@ -110,6 +111,20 @@ export class ClientCreateArgs {
   @Min(1)
   @Max(3650)
   'expires-days'?: number;
+}
+
+export class SchemaExtensionSetArgs {
+  @IsString()
+  @IsNotEmpty({ message: '--tenant is required (slug or id)' })
+  tenant: string;
+
+  @IsString({ message: '--file is required' })
+  @IsNotEmpty({ message: '--file is required' })
+  file: string;
+
+  @IsOptional()
+  @IsIn([true], { message: '--confirm takes no value' })
+  confirm?: boolean;
 }
 
 export class ClientListArgs {
@@ -239,6 +254,32 @@ export const COMMANDS: Record<string, Command> = {
       const args = parseArgs(ScimTokenCreateArgs, flags);
       const tenant = await app!.get(TenantService).resolve(args.tenant);
       return app!.get(ScimTokenService).issue(tenant.id, { expiresInDays: args['expires-days'], description: args.description });
+    },
+  },
+  'schema-extension:set': {
+    summary: 'declare or replace an extension schema of User for the tenant, from a JSON file {"urn","attributes":[…]}; prints {"urn","attributes","created"}',
+    flags: [
+      TENANT,
+      { flags: '--file <path>', description: 'JSON file: {"urn": "urn:…:User", "attributes": [{"name", "type", …}]}, as the admin API takes' },
+      { flags: '--confirm', description: 'delete the values users hold of attributes the file leaves out (refused otherwise)' },
+    ],
+    needsApp: true,
+    async run(app, flags) {
+      const args = parseArgs(SchemaExtensionSetArgs, flags);
+      const tenant = await app!.get(TenantService).resolve(args.tenant);
+      let declaration: { urn?: unknown; attributes?: unknown };
+      try {
+        declaration = JSON.parse(await readFile(args.file, 'utf8')) as typeof declaration;
+      } catch (error) {
+        throw new UsageError(`--file: ${(error as Error).message}`);
+      }
+      if (typeof declaration?.urn !== 'string') throw new UsageError('--file: "urn" must be a text');
+      const { extension, created } = await app!.get(SchemaExtensionService).put(tenant.id, declaration.urn, parseExtensionAttributes(declaration.attributes), args.confirm === true, {
+        actor: { type: 'system', id: null },
+        operation: 'tenant.schema-extension.put',
+        resourceType: 'SchemaExtension',
+      });
+      return { urn: extension.urn, attributes: extension.attributes, created };
     },
   },
   'admin:create': {

@@ -10,6 +10,7 @@ import { ProvisioningEventQuery } from './events/event-query.service.js';
 import { TenantHealthService } from './tenants/tenant-health.service.js';
 import { UserSearchService } from './users/user-search.service.js';
 import { DirectorySearchService } from './search/directory-search.service.js';
+import { SchemaExtensionService } from './extensions/schema-extension.service.js';
 
 @Module({
   providers: [
@@ -24,7 +25,8 @@ import { DirectorySearchService } from './search/directory-search.service.js';
     TenantHealthService,
     UserSearchService,
     DirectorySearchService,
+    SchemaExtensionService,
   ],
-  exports: [EventLog, AuthFailureLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService, UserSearchService, DirectorySearchService],
+  exports: [EventLog, AuthFailureLog, TenantService, ScimUserService, ScimGroupService, ProvisioningEventQuery, TenantHealthService, UserSearchService, DirectorySearchService, SchemaExtensionService],
 })
 export class DirectoryModule {}

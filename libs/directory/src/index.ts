@@ -3,8 +3,9 @@ import { ScimUserEntity } from './users/scim-user.entity.js';
 import { ScimUserEmailEntity, ScimUserPhoneNumberEntity } from './users/multi-valued-row.entity.js';
 import { ScimGroupEntity, ScimGroupMemberEntity } from './groups/scim-group.entity.js';
 import { ProvisioningEventEntity } from './events/provisioning-event.entity.js';
+import { ScimUserExtensionValueEntity, TenantSchemaExtensionEntity } from './extensions/schema-extension.entity.js';
 
-export const DIRECTORY_ENTITIES = [TenantEntity, ScimUserEntity, ScimUserEmailEntity, ScimUserPhoneNumberEntity, ScimGroupEntity, ScimGroupMemberEntity, ProvisioningEventEntity];
+export const DIRECTORY_ENTITIES = [TenantEntity, ScimUserEntity, ScimUserEmailEntity, ScimUserPhoneNumberEntity, ScimGroupEntity, ScimGroupMemberEntity, ProvisioningEventEntity, TenantSchemaExtensionEntity, ScimUserExtensionValueEntity];
 
 export { TenantEntity, type TenantStatus } from './tenants/tenant.entity.js';
 export { TenantService, TenantError, TENANT_SLUG_PATTERN, type TenantDoor } from './tenants/tenant.service.js';
@@ -19,3 +20,5 @@ export { ProvisioningEventQuery, EVENT_BATCH, type EventFilter } from './events/
 export { TenantHealthService, type CallCounts, type TenantHealth } from './tenants/tenant-health.service.js';
 export { UserSearchService, USER_SEARCH_FIELDS, type UserSearchField, type UserSearchHit, type UserSearchQuery } from './users/user-search.service.js';
 export type { KeysetPage, KeysetRequest, Position } from './sql/paging.js';
+export { SchemaExtensionService, EXTENSION_URN_PATTERN, EXTENSION_ATTRIBUTE_NAME, parseExtensionAttributes, type TenantSchemas } from './extensions/schema-extension.service.js';
+export { TenantSchemaExtensionEntity, EXTENSION_ATTRIBUTE_TYPES, type ExtensionAttribute, type ExtensionAttributeType } from './extensions/schema-extension.entity.js';

@@ -4,7 +4,7 @@ export { parseFilter, printFilter } from './filter/parser.js';
 export { parseListQuery, parseSearchRequest, type ListQuery, type SortOrder } from './list-query.js';
 export * from './schema/types.js';
 export * from './schema/urns.js';
-export { USER_RESOURCE, GROUP_RESOURCE, ALL_SCHEMA_DEFINITIONS } from './schema/definitions.js';
+export { USER_RESOURCE, GROUP_RESOURCE, ALL_SCHEMA_DEFINITIONS, userResourceWith } from './schema/definitions.js';
 export { resolveAttrPath, type ResolvedAttribute } from './schema/resolve.js';
 export { normalizeResource, type ScimResource } from './normalize.js';
 export { parsePatchRequest, type PatchOperation, type PatchPath } from './patch/parse.js';

@@ -9,6 +9,7 @@ import { EventStreamService } from './event-stream.service.js';
 import { MeController, SupportAccountsController } from './support-accounts.controller.js';
 import { ClientsController, GrantsController, ScimTokensController, TenantAdminsController } from './tenant-identity.controller.js';
 import { TenantLimitsController } from './tenant-limits.controller.js';
+import { SchemaExtensionsController } from './schema-extensions.controller.js';
 import { TenantsController } from './tenants.controller.js';
 
 /** The support-staff REST API under `/admin/v1` (OpenAPI at `/admin/docs`). */
@@ -19,6 +20,7 @@ import { TenantsController } from './tenants.controller.js';
     SupportAccountsController,
     TenantsController,
     TenantLimitsController,
+    SchemaExtensionsController,
     TenantAdminsController,
     ClientsController,
     GrantsController,

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { AppConfig } from '@app/config';
+import { ScimUserService } from '@app/directory';
 import {
   ALL_SCHEMA_DEFINITIONS,
   listResponse,
@@ -10,18 +11,26 @@ import {
   GROUP_RESOURCE,
   USER_RESOURCE,
   type ResourceSchema,
+  type SchemaDefinition,
 } from '@app/scim';
+import { TenantId } from './scim-principal.js';
 import { ScimAuthGuard } from './scim-auth.guard.js';
 import { CURSOR_TIMEOUT_SECONDS } from './scim-cursors.js';
 
 /** The resource types this service serves; only what works is advertised. */
 export const RESOURCE_TYPES: ResourceSchema[] = [USER_RESOURCE, GROUP_RESOURCE];
 
-/** `/ServiceProviderConfig`, `/Schemas`, `/ResourceTypes` (RFC 7644 §4). */
+/**
+ * `/ServiceProviderConfig`, `/Schemas`, `/ResourceTypes` (RFC 7644 §4). `/Schemas` and `/ResourceTypes`
+ * are the calling tenant's: its own extension schemas of User are listed, no other tenant's.
+ */
 @Controller('scim/v2')
 @UseGuards(ScimAuthGuard)
 export class ScimDiscoveryController {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly users: ScimUserService,
+  ) {}
 
   private get base(): string {
     return `${this.config.publicUrl}/scim/v2`;
@@ -61,36 +70,44 @@ export class ScimDiscoveryController {
   }
 
   @Get('Schemas')
-  schemas() {
-    const schemas = this.servedSchemas();
+  async schemas(@TenantId() tenantId: string) {
+    const schemas = await this.servedSchemas(tenantId);
     return listResponse(schemas.map((s) => this.schema(s)), schemas.length, 1);
   }
 
   @Get('Schemas/:id')
-  schemaById(@Param('id') id: string) {
-    const found = this.servedSchemas().find((s) => s.id.toLowerCase() === id.toLowerCase());
+  async schemaById(@TenantId() tenantId: string, @Param('id') id: string) {
+    const found = (await this.servedSchemas(tenantId)).find((s) => s.id.toLowerCase() === id.toLowerCase());
     if (!found) throw ScimError.notFound(`Schema ${id} not found`);
     return this.schema(found);
   }
 
   @Get('ResourceTypes')
-  resourceTypes() {
-    return listResponse(RESOURCE_TYPES.map((t) => this.resourceType(t)), RESOURCE_TYPES.length, 1);
+  async resourceTypes(@TenantId() tenantId: string) {
+    const types = await this.resourceTypesOf(tenantId);
+    return listResponse(types.map((t) => this.resourceType(t)), types.length, 1);
   }
 
   @Get('ResourceTypes/:name')
-  resourceTypeByName(@Param('name') name: string) {
-    const found = RESOURCE_TYPES.find((t) => t.name.toLowerCase() === name.toLowerCase());
+  async resourceTypeByName(@TenantId() tenantId: string, @Param('name') name: string) {
+    const found = (await this.resourceTypesOf(tenantId)).find((t) => t.name.toLowerCase() === name.toLowerCase());
     if (!found) throw ScimError.notFound(`Resource type ${name} not found`);
     return this.resourceType(found);
   }
 
-  private servedSchemas() {
-    const ids = new Set(RESOURCE_TYPES.flatMap((t) => [t.core.id, ...t.extensions.map((e) => e.schema.id)]));
-    return ALL_SCHEMA_DEFINITIONS.filter((s) => ids.has(s.id));
+  /** The tenant's resource types: User with the tenant's own extensions, and Group. */
+  private async resourceTypesOf(tenantId: string): Promise<ResourceSchema[]> {
+    return [await this.users.resourceSchema(tenantId), GROUP_RESOURCE];
   }
 
-  private schema(definition: (typeof ALL_SCHEMA_DEFINITIONS)[number]) {
+  /** The service's schemas, then the tenant's own extension schemas. */
+  private async servedSchemas(tenantId: string): Promise<SchemaDefinition[]> {
+    const ids = new Set(RESOURCE_TYPES.flatMap((t) => [t.core.id, ...t.extensions.map((e) => e.schema.id)]));
+    const own = (await this.users.resourceSchema(tenantId)).extensions.map((e) => e.schema).filter((s) => !ids.has(s.id));
+    return [...ALL_SCHEMA_DEFINITIONS.filter((s) => ids.has(s.id)), ...own];
+  }
+
+  private schema(definition: SchemaDefinition) {
     return {
       schemas: [SCHEMA_SCHEMA],
       ...definition,

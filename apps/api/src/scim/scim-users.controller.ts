@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, P
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
 import { ScimUserService, type Actor } from '@app/directory';
-import { parseListQuery, parseSearchRequest, USER_RESOURCE, type ListQuery } from '@app/scim';
+import { parseListQuery, parseSearchRequest, type ListQuery } from '@app/scim';
 import { ScimAuthGuard } from './scim-auth.guard.js';
 import { ScimCursors } from './scim-cursors.js';
 import { listBody, resourceBody, type QueryParams } from './scim-responses.js';
@@ -32,7 +32,7 @@ export class ScimUsersController {
 
   @Get(':id')
   async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Res({ passthrough: true }) res: FastifyReply) {
-    return resourceBody(res, USER_RESOURCE, await this.users.get(tenantId, id), query);
+    return resourceBody(res, await this.users.resourceSchema(tenantId), await this.users.get(tenantId, id), query);
   }
 
   @Post()
@@ -40,7 +40,7 @@ export class ScimUsersController {
   async create(@TenantId() tenantId: string, @ScimActor() actor: Actor, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) res: FastifyReply) {
     const resource = await this.users.create(tenantId, body, actor);
     res.header('Location', (resource.meta as { location: string }).location);
-    return resourceBody(res, USER_RESOURCE, resource, query);
+    return resourceBody(res, await this.users.resourceSchema(tenantId), resource, query);
   }
 
   @Put(':id')
@@ -53,7 +53,7 @@ export class ScimUsersController {
     @Query() query: QueryParams,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    return resourceBody(res, USER_RESOURCE, await this.users.replace(tenantId, id, body, actor, ifMatch), query);
+    return resourceBody(res, await this.users.resourceSchema(tenantId), await this.users.replace(tenantId, id, body, actor, ifMatch), query);
   }
 
   /** Answers 200 with the resource: Entra's validator expects it (RFC 7644 also allows 204). */
@@ -67,7 +67,7 @@ export class ScimUsersController {
     @Query() query: QueryParams,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    return resourceBody(res, USER_RESOURCE, await this.users.patch(tenantId, id, body, actor, ifMatch), query);
+    return resourceBody(res, await this.users.resourceSchema(tenantId), await this.users.patch(tenantId, id, body, actor, ifMatch), query);
   }
 
   @Delete(':id')
@@ -78,8 +78,9 @@ export class ScimUsersController {
 
   /** A page by startIndex (RFC 7644 §3.4.2.4), or by cursor (RFC 9865) when the query has one. */
   private async page(tenantId: string, listQuery: ListQuery) {
-    if (listQuery.cursor === undefined) return listBody(USER_RESOURCE, listQuery, await this.users.list(tenantId, listQuery));
-    const request = this.cursors.request(tenantId, USER_RESOURCE, listQuery);
-    return this.cursors.body(tenantId, USER_RESOURCE, listQuery, request, await this.users.listByKeyset(tenantId, listQuery, request));
+    const schema = await this.users.resourceSchema(tenantId);
+    if (listQuery.cursor === undefined) return listBody(schema, listQuery, await this.users.list(tenantId, listQuery));
+    const request = this.cursors.request(tenantId, schema, listQuery);
+    return this.cursors.body(tenantId, schema, listQuery, request, await this.users.listByKeyset(tenantId, listQuery, request));
   }
 }

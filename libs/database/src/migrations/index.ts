@@ -9,6 +9,7 @@ import { SupportTrace1796010000000 } from './1796010000000-support-trace.js';
 import { TenantRateLimit1796010466160 } from './1796010466160-tenant-rate-limit.js';
 import { OidcPayloadClient1796010718722 } from './1796010718722-oidc-payload-client.js';
 import { EventIgnoredAttributes1796012638228 } from './1796012638228-event-ignored-attributes.js';
+import { TenantSchemaExtensions1796014000000 } from './1796014000000-tenant-schema-extensions.js';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   TenantRateLimit1796010466160,
   OidcPayloadClient1796010718722,
   EventIgnoredAttributes1796012638228,
+  TenantSchemaExtensions1796014000000,
 ];

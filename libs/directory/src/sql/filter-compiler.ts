@@ -19,12 +19,20 @@ export interface Target {
   lowered?: boolean;
   /** Name of the multi-valued attribute whose child table holds the column. */
   child?: string;
+  /** The column holds every type as text: boolean and number filter values are compared as their text. */
+  textual?: boolean;
 }
 
-/** A child table of a multi-valued attribute, joined by `c.<foreignKey> = <alias>.id`. */
+/**
+ * A child table of a multi-valued attribute, joined by `c.<foreignKey> = <alias>.id`; `tenant`
+ * also joins `c.tenant_id` to the resource's, `match` narrows it to rows whose columns hold these
+ * values (a table shared by several attributes).
+ */
 export interface ChildTable {
   table: string;
   foreignKey: string;
+  tenant?: boolean;
+  match?: Record<string, string>;
 }
 
 /** The allow-list of one resource type: nothing else can be filtered or sorted on. */
@@ -144,8 +152,13 @@ export function compileFilter(filter: Filter, spec: FilterSpec, dateParam: (date
   // EXISTS (SELECT … WHERE c.fk = alias.id AND condition): three levels above the condition.
   const exists = (child: string, condition: Compiled): Compiled => {
     const table = spec.children.get(child)!;
+    const narrow = [
+      ...(table.tenant ? [`c.tenant_id = ${spec.alias}.tenant_id`] : []),
+      ...Object.entries(table.match ?? {}).map(([column, value]) => `c.${column} = ${param(value)}`),
+    ];
+    const where = [`c.${table.foreignKey} = ${spec.alias}.id`, ...narrow, condition.sql].join(' AND ');
     return {
-      sql: `EXISTS (SELECT 1 FROM ${table.table} c WHERE c.${table.foreignKey} = ${spec.alias}.id AND ${condition.sql})`,
+      sql: `EXISTS (SELECT 1 FROM ${table.table} c WHERE ${where})`,
       depth: condition.depth + 3,
     };
   };
@@ -173,7 +186,7 @@ export function compileFilter(filter: Filter, spec: FilterSpec, dateParam: (date
       const sqlOp = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' }[op as 'eq'];
       return `${t.column} IS NOT NULL AND ${t.column} ${sqlOp} ${param(dateParam(date))}`;
     }
-    if (typeof value === 'boolean') throw ScimError.invalidFilter(`"${describe(node.path)}" is a string, not a boolean`);
+    if (typeof value === 'boolean' && !t.textual) throw ScimError.invalidFilter(`"${describe(node.path)}" is a string, not a boolean`);
     const text = t.caseExact ? String(value) : String(value).toLowerCase();
     const column = !t.caseExact && !t.lowered ? `lower(${t.column})` : t.column;
     const guard = `${t.column} IS NOT NULL AND`;

@@ -7,6 +7,7 @@ import { ProvisioningEventEntity } from '../events/provisioning-event.entity.js'
 import { ScimGroupEntity, ScimGroupMemberEntity } from '../groups/scim-group.entity.js';
 import { ScimUserEmailEntity, ScimUserPhoneNumberEntity } from '../users/multi-valued-row.entity.js';
 import { ScimUserEntity } from '../users/scim-user.entity.js';
+import { ScimUserExtensionValueEntity, TenantSchemaExtensionEntity } from '../extensions/schema-extension.entity.js';
 import { TenantEntity, type TenantStatus } from './tenant.entity.js';
 
 export const TENANT_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -187,7 +188,9 @@ export class TenantService {
       await m.delete(ScimGroupEntity, { tenantId: id });
       await m.delete(ScimUserEmailEntity, { tenantId: id });
       await m.delete(ScimUserPhoneNumberEntity, { tenantId: id });
+      await m.delete(ScimUserExtensionValueEntity, { tenantId: id });
       await m.delete(ScimUserEntity, { tenantId: id });
+      await m.delete(TenantSchemaExtensionEntity, { tenantId: id });
       await m.delete(ProvisioningEventEntity, { tenantId: id });
       await purge(m);
       await m.delete(TenantEntity, { id });

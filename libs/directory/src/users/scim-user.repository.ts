@@ -5,11 +5,12 @@ import { ScimUserEntity } from './scim-user.entity.js';
 import { ScimUserEmailEntity, ScimUserPhoneNumberEntity } from './multi-valued-row.entity.js';
 import { childRow, indexedRow, multiValuedRows, type ChildElement, type ChildValues, type StoredUser, type UserData } from './user-mapper.js';
 import { CHILD_ATTRIBUTES, type ChildAttribute } from './user-attributes.js';
-import { compileFilter, positional, sortColumn } from '../sql/filter-compiler.js';
+import { compileFilter, positional, sortColumn, type FilterSpec } from '../sql/filter-compiler.js';
 import { keysetPage, page, type KeysetPage, type KeysetRequest, type PageQuery } from '../sql/paging.js';
 import { USER_FILTER } from './user-filter.js';
 import { removeMemberEverywhere } from '../groups/scim-group.repository.js';
 import { EventLog, type EventDraft } from '../events/event-log.js';
+import { ScimUserExtensionValueEntity } from '../extensions/schema-extension.entity.js';
 
 export interface UserListQuery {
   filter?: Filter;
@@ -52,8 +53,8 @@ export class ScimUserRepository {
    * Entra's lookup before a create, takes one query only. The two are separate reads of committed
    * data: a membership change that commits between them shows in the groups.
    */
-  async list(tenantId: string, query: UserListQuery): Promise<{ total: number; users: StoredUser[] }> {
-    const { total, rows } = await page(this.db, ScimUserEntity, this.pageQuery(tenantId, query), query);
+  async list(tenantId: string, query: UserListQuery, spec: FilterSpec = USER_FILTER): Promise<{ total: number; users: StoredUser[] }> {
+    const { total, rows } = await page(this.db, ScimUserEntity, this.pageQuery(tenantId, query, spec), query);
     return { total, users: await this.withGroups(tenantId, rows) };
   }
 
@@ -61,14 +62,15 @@ export class ScimUserRepository {
    * One page of users by keyset (cursor paging): the users after or before a position, one query
    * for the page (no OFFSET, no total) and, when it has users, one for their groups.
    */
-  async listByKeyset(tenantId: string, query: UserListQuery, request: KeysetRequest): Promise<KeysetPage<StoredUser>> {
-    const found = await keysetPage(this.db, ScimUserEntity, this.pageQuery(tenantId, query), request);
+  async listByKeyset(tenantId: string, query: UserListQuery, request: KeysetRequest, spec: FilterSpec = USER_FILTER): Promise<KeysetPage<StoredUser>> {
+    const found = await keysetPage(this.db, ScimUserEntity, this.pageQuery(tenantId, query, spec), request);
     return { ...found, rows: await this.withGroups(tenantId, found.rows) };
   }
 
-  private pageQuery(tenantId: string, query: UserListQuery): PageQuery {
-    const orderBy = query.sortBy ? sortColumn(USER_FILTER, query.sortBy, 'Users') : undefined;
-    const condition = query.filter ? positional(compileFilter(query.filter, USER_FILTER, (d) => this.db.dateParam(d))) : undefined;
+  /** The page's query; `spec` says what can be filtered and sorted on (the tenant's own extension attributes too). */
+  private pageQuery(tenantId: string, query: UserListQuery, spec: FilterSpec): PageQuery {
+    const orderBy = query.sortBy ? sortColumn(spec, query.sortBy, 'Users') : undefined;
+    const condition = query.filter ? positional(compileFilter(query.filter, spec, (d) => this.db.dateParam(d))) : undefined;
     return {
       table: 'scim_users',
       alias: 'u',
@@ -100,6 +102,7 @@ export class ScimUserRepository {
         for (const attribute of CHILDREN) {
           stored[attribute] = this.insertChildren(unit, attribute, tenantId, id, data[attribute]);
         }
+        this.insertExtensionValues(unit, tenantId, id, data);
         unit.queue(this.events.statement(tenantId, { ...event, resourceId: id }, 201));
         unit.markCommitWith({ sql: 'SELECT 1 FROM scim_users WHERE tenant_id = ? AND id = ?', params: [tenantId, id] });
         return stored;
@@ -145,6 +148,8 @@ export class ScimUserRepository {
         for (const attribute of CHILDREN) {
           stored[attribute] = this.replaceChildren(unit, attribute, tenantId, id, current[attribute], data[attribute]);
         }
+        unit.queue({ sql: 'DELETE FROM scim_user_extension_values WHERE tenant_id = ? AND user_id = ?', params: [tenantId, id] });
+        this.insertExtensionValues(unit, tenantId, id, data);
         unit.queue(this.events.statement(tenantId, { ...event, resourceId: id, changed: result.changed }));
         // Versions only grow, and each write is based on the one before under the row lock.
         unit.markCommitWith({ sql: 'SELECT 1 FROM scim_users WHERE tenant_id = ? AND id = ? AND version >= ?', params: [tenantId, id, changes.version] });
@@ -161,11 +166,21 @@ export class ScimUserRepository {
       const user = await manager.findOneBy(ScimUserEntity, { tenantId, id });
       if (!user) return false;
       for (const attribute of CHILDREN) await manager.delete(CHILD_ENTITIES[attribute], { userId: id });
+      await manager.delete(ScimUserExtensionValueEntity, { tenantId, userId: id });
       await removeMemberEverywhere(manager, tenantId, id);
       await manager.delete(ScimUserEntity, { tenantId, id });
       await this.events.record(manager, tenantId, { ...event, resourceId: id }, 204);
       return true;
     });
+  }
+
+  /** Queues the rows of the user's extension values (the filters' index). */
+  private insertExtensionValues(unit: UnitOfWork, tenantId: string, userId: string, data: UserData): void {
+    const insert = this.db.insertStatement(
+      ScimUserExtensionValueEntity,
+      data.extensionValues.map((v) => ({ ...v, tenantId, userId })),
+    );
+    if (insert) unit.queue(insert);
   }
 
   private insertChildren(unit: UnitOfWork, attribute: ChildAttribute, tenantId: string, userId: string, values: ChildValues[]): ChildElement[] {

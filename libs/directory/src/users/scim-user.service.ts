@@ -7,8 +7,8 @@ import {
   parsePatchRequest,
   PATCH_OP_SCHEMA,
   ScimError,
-  USER_RESOURCE,
   type ListQuery,
+  type ResourceSchema,
   type ScimResource,
 } from '@app/scim';
 import { ScimUserRepository } from './scim-user.repository.js';
@@ -17,6 +17,7 @@ import { keepStatusWhenUnassigned, userData, userResource, type StoredUser } fro
 import { checkIfMatch } from '../etag.js';
 import { EventLog, subjectOf, type Actor, type EventDraft, type EventSubject } from '../events/event-log.js';
 import { changedAttributes } from '../events/changed-attributes.js';
+import { SchemaExtensionService, type TenantSchemas } from '../extensions/schema-extension.service.js';
 
 /** The SCIM rules for users: validation, matching, PATCH and preconditions. Tenant first, always. */
 @Injectable()
@@ -25,43 +26,53 @@ export class ScimUserService {
     private readonly users: ScimUserRepository,
     private readonly events: EventLog,
     private readonly config: AppConfig,
+    private readonly extensions: SchemaExtensionService,
   ) {}
+
+  /** The tenant's User resource type: the enterprise extension and the tenant's own extension schemas. */
+  async resourceSchema(tenantId: string): Promise<ResourceSchema> {
+    return (await this.extensions.forTenant(tenantId)).userResource;
+  }
 
   async create(tenantId: string, body: unknown, actor: Actor): Promise<ScimResource> {
     const event = { ...draft(actor, 'create'), subject: subjectOf(body) };
     return this.events.track(tenantId, event, async () => {
+      const schemas = await this.extensions.forTenant(tenantId);
       const ignored: string[] = [];
-      const resource = normalizeResource(body, USER_RESOURCE, ignored);
+      const resource = normalizeResource(body, schemas.userResource, ignored);
       event.subject = subjectOfUser(resource);
       const changed = changedAttributes({}, resource);
-      const stored = await this.users.create(tenantId, randomUUID(), userData(resource), { ...event, changed, ignored });
-      return this.toResource(stored);
+      const stored = await this.users.create(tenantId, randomUUID(), userData(resource, schemas.extensions), { ...event, changed, ignored });
+      return this.toResource(stored, schemas);
     });
   }
 
   async get(tenantId: string, id: string): Promise<ScimResource> {
     const stored = await this.users.findById(tenantId, id);
     if (!stored) throw notFound(id);
-    return this.toResource(stored);
+    return this.toResource(stored, await this.extensions.forTenant(tenantId));
   }
 
   async list(tenantId: string, query: ListQuery): Promise<{ total: number; resources: ScimResource[] }> {
-    const { total, users } = await this.users.list(tenantId, query);
-    return { total, resources: users.map((u) => this.toResource(u)) };
+    const schemas = await this.extensions.forTenant(tenantId);
+    const { total, users } = await this.users.list(tenantId, query, schemas.userFilter);
+    return { total, resources: users.map((u) => this.toResource(u, schemas)) };
   }
 
   /** One page by keyset, for cursor paging (RFC 9865). */
   async listByKeyset(tenantId: string, query: ListQuery, request: KeysetRequest): Promise<KeysetPage<ScimResource>> {
-    const found = await this.users.listByKeyset(tenantId, query, request);
-    return { ...found, rows: found.rows.map((u) => this.toResource(u)) };
+    const schemas = await this.extensions.forTenant(tenantId);
+    const found = await this.users.listByKeyset(tenantId, query, request, schemas.userFilter);
+    return { ...found, rows: found.rows.map((u) => this.toResource(u, schemas)) };
   }
 
   /** PUT: replaces every attribute; an `active` left out keeps its value (Okta sends PUT without it). */
   async replace(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<ScimResource> {
     const event = { ...draft(actor, 'replace', id), subject: subjectOf(body) };
     return this.events.track(tenantId, event, async () => {
+      const schemas = await this.extensions.forTenant(tenantId);
       const ignored: string[] = [];
-      const resource = normalizeResource(body, USER_RESOURCE, ignored);
+      const resource = normalizeResource(body, schemas.userResource, ignored);
       event.subject = subjectOfUser(resource);
       let wrote = false;
       const stored = await this.users.modify(
@@ -70,15 +81,15 @@ export class ScimUserService {
         (current) => {
           checkIfMatch(current.user.version, ifMatch, 'user');
           if (resource.active === undefined) resource.active = current.user.active;
-          const changed = changedAttributes(this.toResource(current), resource);
+          const changed = changedAttributes(this.toResource(current, schemas), resource);
           wrote = changed.length > 0;
-          return wrote ? { data: userData(resource), changed } : null;
+          return wrote ? { data: userData(resource, schemas.extensions), changed } : null;
         },
         { ...event, ignored },
       );
       if (!stored) throw notFound(id);
       if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
-      return this.toResource(stored);
+      return this.toResource(stored, schemas);
     });
   }
 
@@ -86,6 +97,7 @@ export class ScimUserService {
     const event = draft(actor, 'patch', id);
     return this.events.track(tenantId, event, async () => {
       const operations = parsePatchRequest(body);
+      const schemas = await this.extensions.forTenant(tenantId);
       // Filled by the change below, before the write's event is queued (the same array).
       const ignored: string[] = [];
       let wrote = false;
@@ -94,18 +106,18 @@ export class ScimUserService {
         id,
         (current) => {
           checkIfMatch(current.user.version, ifMatch, 'user');
-          const patched = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+          const patched = applyPatch(this.toResource(current, schemas), operations, schemas.userResource);
           ignored.splice(0, ignored.length, ...patched.ignored);
           const { resource, changed } = keepStatusWhenUnassigned(patched, current.user.active);
           event.subject = subjectOfUser(resource);
           wrote = changed.length > 0;
-          return wrote ? { data: userData(resource), changed } : null;
+          return wrote ? { data: userData(resource, schemas.extensions), changed } : null;
         },
         { ...event, ignored },
       );
       if (!stored) throw notFound(id);
       if (!wrote && ignored.length > 0) await this.events.recordUnchanged(tenantId, { ...event, resourceId: id, ignored });
-      return this.toResource(stored);
+      return this.toResource(stored, schemas);
     });
   }
 
@@ -129,22 +141,23 @@ export class ScimUserService {
   async setActive(tenantId: string, id: string, active: boolean, actor: Actor): Promise<ScimResource> {
     const event = draft(actor, active ? 'user.reactivate' : 'user.deactivate', id);
     const operations = parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: active }] });
+    const schemas = await this.extensions.forTenant(tenantId);
     const stored = await this.users.modify(
       tenantId,
       id,
       (current) => {
-        const { resource, changed } = applyPatch(this.toResource(current), operations, USER_RESOURCE);
+        const { resource, changed } = applyPatch(this.toResource(current, schemas), operations, schemas.userResource);
         event.subject = subjectOfUser(resource);
-        return changed.length > 0 ? { data: userData(resource), changed } : null;
+        return changed.length > 0 ? { data: userData(resource, schemas.extensions), changed } : null;
       },
       event,
     );
     if (!stored) throw notFound(id);
-    return this.toResource(stored);
+    return this.toResource(stored, schemas);
   }
 
-  private toResource(stored: StoredUser): ScimResource {
-    return userResource(stored, `${this.config.publicUrl}/scim/v2`);
+  private toResource(stored: StoredUser, schemas: TenantSchemas): ScimResource {
+    return userResource(stored, `${this.config.publicUrl}/scim/v2`, schemas.extensions);
   }
 }
 

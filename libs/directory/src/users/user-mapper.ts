@@ -4,6 +4,8 @@ import type { ScimUserEntity } from './scim-user.entity.js';
 import type { MultiValuedRow } from './multi-valued-row.entity.js';
 import { CHILD_ATTRIBUTES, EXTRA_ATTRIBUTES, USER_COLUMNS, type ChildAttribute } from './user-attributes.js';
 import { etag } from '../etag.js';
+import { declaredExtensionJson, extensionValues, type ExtensionValue } from '../extensions/extension-values.js';
+import type { TenantSchemaExtensionEntity } from '../extensions/schema-extension.entity.js';
 
 /** A user as stored: its row and its child rows. */
 export interface StoredUser {
@@ -27,6 +29,8 @@ export interface UserData {
   fields: UserFields;
   emails: ChildValues[];
   phoneNumbers: ChildValues[];
+  /** The values of the tenant's own extension attributes, the indexed rows of filters. */
+  extensionValues: ExtensionValue[];
 }
 
 type Json = Record<string, unknown>;
@@ -97,8 +101,12 @@ export function keepStatusWhenUnassigned(
   return { resource: { ...patched.resource, active: currentActive }, changed: patched.changed.filter((path) => path !== 'active') };
 }
 
-/** Column values for a canonical User resource; values too long for their column are rejected. */
-export function userData(resource: ScimResource): UserData {
+/**
+ * Column values for a canonical User resource; values too long for their column are rejected. The
+ * tenant's own extension attributes (`extensions`) are kept in the row's JSON, with one indexed row
+ * per value.
+ */
+export function userData(resource: ScimResource, extensions: readonly TenantSchemaExtensionEntity[] = []): UserData {
   const userName = checkedString(resource.userName, 'userName', 255, true);
   if (!userName) throw ScimError.invalidValue('userName is required');
   const fields = {
@@ -114,6 +122,8 @@ export function userData(resource: ScimResource): UserData {
   fields.externalIdKey = fields.externalId === null ? null : textKey(checkedString(fields.externalId, 'externalId', 255, true)!);
   const extra: Json = {};
   for (const name of EXTRA_ATTRIBUTES) if (resource[name] !== undefined) extra[name] = resource[name];
+  const own = extensionValues(resource, extensions);
+  Object.assign(extra, own.json);
   if (Object.keys(extra).length > 0) {
     fields.extra = JSON.stringify(extra);
     if (fields.extra.length > 1_000_000) throw ScimError.invalidValue('The user has too much data in its multi-valued attributes');
@@ -122,7 +132,7 @@ export function userData(resource: ScimResource): UserData {
   const phoneNumbers = childValues(resource, 'phoneNumbers');
   fields.emailsJson = multiValuedJson(emails);
   fields.phoneNumbersJson = multiValuedJson(phoneNumbers);
-  return { fields, emails, phoneNumbers };
+  return { fields, emails, phoneNumbers, extensionValues: own.values };
 }
 
 /**
@@ -166,8 +176,8 @@ function childResource(rows: ChildElement[]): Json[] | undefined {
     });
 }
 
-/** The canonical SCIM User resource of a stored user. */
-export function userResource(stored: StoredUser, baseUrl: string): ScimResource {
+/** The canonical SCIM User resource of a stored user, with the values of the extensions the tenant declares (`extensions`). */
+export function userResource(stored: StoredUser, baseUrl: string, extensions: readonly TenantSchemaExtensionEntity[] = []): ScimResource {
   const { user } = stored;
   const resource: Json = { schemas: [USER_SCHEMA], id: user.id, userName: user.userName };
   for (const column of USER_COLUMNS) {
@@ -179,11 +189,18 @@ export function userResource(stored: StoredUser, baseUrl: string): ScimResource 
   if (emails) resource.emails = emails;
   const phoneNumbers = childResource(stored.phoneNumbers);
   if (phoneNumbers) resource.phoneNumbers = phoneNumbers;
-  if (user.extra) Object.assign(resource, JSON.parse(user.extra) as Json);
+  if (user.extra) {
+    const extra = JSON.parse(user.extra) as Json;
+    for (const name of EXTRA_ATTRIBUTES) if (extra[name] !== undefined) resource[name] = extra[name];
+    Object.assign(resource, declaredExtensionJson(extra, extensions));
+  }
   if (stored.groups.length > 0) {
     resource.groups = stored.groups.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type: 'direct' }));
   }
-  if (resource[ENTERPRISE_USER_SCHEMA]) resource.schemas = [USER_SCHEMA, ENTERPRISE_USER_SCHEMA];
+  const schemas = [USER_SCHEMA];
+  if (resource[ENTERPRISE_USER_SCHEMA]) schemas.push(ENTERPRISE_USER_SCHEMA);
+  for (const extension of extensions) if (resource[extension.urn]) schemas.push(extension.urn);
+  resource.schemas = schemas;
   resource.meta = {
     resourceType: 'User',
     created: user.createdAt.toISOString(),

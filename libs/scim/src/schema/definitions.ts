@@ -241,3 +241,16 @@ export const ALL_SCHEMA_DEFINITIONS: SchemaDefinition[] = deepFreeze([
   ENTERPRISE_USER_SCHEMA_DEFINITION,
   GROUP_SCHEMA_DEFINITION,
 ]);
+
+/**
+ * The User resource type of a tenant that declared extension schemas of its own: USER_RESOURCE
+ * with them after the enterprise extension, none required. Without any, USER_RESOURCE itself.
+ * Callers cache the result per tenant: path resolution indexes each resource schema once.
+ */
+export function userResourceWith(extensions: readonly SchemaDefinition[]): ResourceSchema {
+  if (extensions.length === 0) return USER_RESOURCE;
+  return deepFreeze({
+    ...USER_RESOURCE,
+    extensions: [...USER_RESOURCE.extensions, ...extensions.map((schema) => ({ schema, required: false }))],
+  });
+}
