@@ -6,6 +6,15 @@ import { RateLimits, retryAfterSeconds } from './rate-limits.service.js';
 
 const MAX_REMEMBERED = 10_000;
 
+/**
+ * A refused request of a known token is answered after a pause (up to a second, the time until the
+ * bucket has a token again), so that a client sending as fast as it is answered cannot turn its
+ * refusals into a flood of its own. At most this many refusals of one tenant wait at once; beyond
+ * that they are answered at once.
+ */
+const MAX_HELD_PER_TENANT = 64;
+const MAX_HOLD_MS = 1000;
+
 /** Marks a request whose SCIM rate was already counted at the door. */
 const COUNTED = Symbol('scimRateCounted');
 
@@ -26,6 +35,7 @@ interface Remembered {
  */
 export class ScimRateGate {
   private readonly known = new Map<string, Remembered>();
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly limits: RateLimits) {}
 
@@ -38,6 +48,7 @@ export class ScimRateGate {
       (req as unknown as Record<symbol, boolean>)[COUNTED] = true;
       const verdict = await this.limits.scim(remembered.tenantId, remembered.ownPerSecond);
       if (verdict.allowed) return;
+      await this.hold(remembered.tenantId, verdict.retryAfterMs);
       const seconds = retryAfterSeconds(verdict);
       sendScimError(reply, ScimError.rateLimited(`Too many requests for this tenant: retry after ${seconds} seconds`, seconds), req);
       return reply;
@@ -57,6 +68,20 @@ export class ScimRateGate {
     if ((req as unknown as Record<symbol, boolean>)[COUNTED]) return { allowed: true, retryAfterSeconds: 0 };
     const verdict = await this.limits.scim(tenantId, ownPerSecond);
     return { allowed: verdict.allowed, retryAfterSeconds: retryAfterSeconds(verdict) };
+  }
+
+  /** Pauses a refusal (see MAX_HELD_PER_TENANT). */
+  private async hold(tenantId: string, retryAfterMs: number): Promise<void> {
+    const holding = this.held.get(tenantId) ?? 0;
+    if (holding >= MAX_HELD_PER_TENANT) return;
+    this.held.set(tenantId, holding + 1);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_HOLD_MS, Math.max(retryAfterMs, 100))));
+    } finally {
+      const left = (this.held.get(tenantId) ?? 1) - 1;
+      if (left > 0) this.held.set(tenantId, left);
+      else this.held.delete(tenantId);
+    }
   }
 
   /** Called when a token failed authentication: it is no longer counted against its tenant. */
