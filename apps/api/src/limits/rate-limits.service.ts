@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { Metrics } from '../observability/metrics.js';
+import { Metrics, type RateLimitedDoor } from '../observability/metrics.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, type Bucket, type RateLimitStore, type Verdict } from './rate-limit.store.js';
-
-/** Which limit refused a request (the doors' metrics and logs name it). */
-export type LimitedDoor = 'scim' | 'oauth-token' | 'admin-auth';
 
 const ADMIN_AUTH_WINDOW_SECONDS = 15 * 60;
 
@@ -64,7 +61,7 @@ export class RateLimits implements OnApplicationShutdown {
   }
 
   /** Counts a refusal in the metrics (rate_limit_rejections_total). */
-  private async counted(door: LimitedDoor, tenantId: string | undefined, verdict: Promise<Verdict>): Promise<Verdict> {
+  private async counted(door: RateLimitedDoor, tenantId: string | undefined, verdict: Promise<Verdict>): Promise<Verdict> {
     const result = await verdict;
     if (!result.allowed) this.metrics.rateLimited(door, tenantId);
     return result;
