@@ -6,10 +6,12 @@
 //   import { startCluster } from './cluster.mjs';
 //   const cluster = await startCluster();      // bootstraps node 1, joins 2 and 3, waits for Synced
 //   cluster.kill(2);                           // kill -9
+//   await cluster.waitClusterSize(1, 2);       // node 1 has evicted it (a primary component of two)
 //   await cluster.restart(2);                  // --wsrep-recover, then IST from --wsrep-start-position
 //   await cluster.stop();
 //
 // As a command: `node test/galera/cluster.mjs` starts it, prints the node URLs and stops it on Ctrl-C.
+// GALERA_KEEP_DIR=1 keeps the temp dir (the nodes' data and error logs) when the cluster stops.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,7 +120,24 @@ export async function startCluster({ log = () => {}, timeoutMs = 120_000 } = {})
         }),
       );
       process.off('exit', killAll);
-      rmSync(dir, { recursive: true, force: true });
+      if (process.env.GALERA_KEEP_DIR) log(`galera: kept ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
+    },
+    /** Waits until node n is in a primary component of `size` nodes (after a kill: the node is evicted). */
+    async waitClusterSize(n, size, ms = timeoutMs) {
+      const deadline = Date.now() + ms;
+      let last = 'no answer';
+      while (Date.now() < deadline) {
+        try {
+          const s = await cluster.status(n);
+          last = `cluster size ${s.cluster_size}, ${s.local_state_comment}, ready=${s.ready}`;
+          if (Number(s.cluster_size) === size && s.ready === 'ON') return;
+        } catch (error) {
+          last = error.message;
+        }
+        await sleep(250);
+      }
+      throw new Error(`galera: node ${n} not in a primary component of ${size} after ${ms} ms (${last})`);
     },
     /** wsrep status of node n (local_state_comment, ready, cluster_size). */
     async status(n) {
