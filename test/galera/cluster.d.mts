@@ -9,6 +9,7 @@ export interface GaleraCluster {
   port(n: number): number;
   kill(n: number): Promise<void>;
   restart(n: number): Promise<void>;
+  waitClusterSize(n: number, size: number, ms?: number): Promise<void>;
   stop(): Promise<void>;
   status(n: number): Promise<Record<string, string>>;
 }
