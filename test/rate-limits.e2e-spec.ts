@@ -160,3 +160,69 @@ describe('rate limits shared across instances through Redis', () => {
     expect(counts.get(429)).toBe(40 - counts.get(200)!);
   });
 });
+
+/**
+ * A tenant has a line of its own in each instance (SCIM_CONCURRENCY_PER_TENANT at once, the rest in
+ * turn): a tenant whose requests are stuck on the database, or that sends its whole quota at once,
+ * holds up its own line and nobody else's. A row lock held from outside keeps a request stuck.
+ */
+describe('one line per tenant (MariaDB)', () => {
+  let t: TestApp;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    if (!inject('mysqlUrl')) return;
+    const database = await createTestDatabase('mysql');
+    drop = database.drop;
+    t = await bootApp(database.url, { SCIM_CONCURRENCY_PER_TENANT: '1', DATABASE_MIGRATE_ON_START: 'true' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await drop?.();
+  });
+
+  it("a stuck request holds only its own tenant's line: the others are served at once, the tenant's next ones in turn, and a line of more than 256 gets 429", async (ctx) => {
+    if (!t) ctx.skip();
+    const busy = await t.tenant();
+    const other = await t.tenant();
+    const scim = scimClient(t.scimUrl, busy.token);
+    const user = await scim.post('/Users', entraUser('stuck@contoso.test'));
+    expect(user.status).toBe(201);
+    const { createConnection: connect } = await import('mysql2/promise');
+    const lock = await connect({ uri: t.databaseUrl });
+    let releasedAt = Infinity;
+    try {
+      await lock.query('START TRANSACTION');
+      await lock.query('SELECT id FROM scim_users WHERE id = ? FOR UPDATE', [user.body.id]);
+      const answeredAt = new Map<string, number>();
+      const timed = (name: string, r: Promise<request.Response>) =>
+        r.then((res) => {
+          answeredAt.set(name, Date.now());
+          return res;
+        });
+      const stuck = timed('patch', scim.patch(`/Users/${user.body.id}`, [{ op: 'replace', path: 'active', value: false }]));
+      await new Promise((r) => setTimeout(r, 300));
+      const waiting = Array.from({ length: 257 }, (_, i) => timed(`lookup ${i}`, scim.filter('Users', `userName eq "waiting-${i}@contoso.test"`)));
+      // The 257th does not fit in the line: refused at once, while the others wait.
+      const refused = await Promise.race(waiting.map((r) => r.then((res) => (res.status === 429 ? res : new Promise<never>(() => undefined)))));
+      expect(refused.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '429' });
+      expect(refused.headers['retry-after']).toBe('1');
+      // Another tenant is served while the busy tenant's line is stuck.
+      const otherAnswer = await scimClient(t.scimUrl, other.token).filter('Users', 'userName eq "x"');
+      expect(otherAnswer.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 500));
+      expect([...answeredAt.keys()].filter((name) => name.startsWith('lookup'))).toHaveLength(1);
+      expect(answeredAt.has('patch')).toBe(false);
+      await lock.query('ROLLBACK');
+      releasedAt = Date.now();
+      expect((await stuck).status).toBe(200);
+      const answers = await Promise.all(waiting);
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(256);
+      // Every request that waited was answered after the stuck one went on.
+      for (const [name, at] of answeredAt) if (name !== 'patch' && answers[Number(name.split(' ')[1])].status === 200) expect(at).toBeGreaterThanOrEqual(releasedAt);
+    } finally {
+      if (releasedAt === Infinity) await lock.query('ROLLBACK').catch(() => undefined);
+      await lock.end();
+    }
+  });
+});

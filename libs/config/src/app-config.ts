@@ -282,6 +282,16 @@ export class AppConfig {
   @Max(100_000)
   SCIM_RATE_LIMIT_BURST: number = 200;
 
+  /**
+   * SCIM requests of one tenant this instance works on at once; the tenant's further requests wait
+   * their turn (up to 256, then 429), so that one tenant's burst cannot crowd out the others.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SCIM_CONCURRENCY_PER_TENANT: number = 2;
+
   /** Token requests per minute one OAuth client (or one address, when no client is named) may send to /oauth/token. */
   @Transform(toInt)
   @IsInt()

@@ -2,18 +2,27 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError } from '@app/scim';
 import { sendScimError } from '../scim/scim-errors.js';
+import type { Metrics } from '../observability/metrics.js';
 import { RateLimits, retryAfterSeconds } from './rate-limits.service.js';
 
 const MAX_REMEMBERED = 10_000;
 
 /**
- * A refused request of a known token is answered after a pause (up to a second, the time until the
- * bucket has a token again), so that a client sending as fast as it is answered cannot turn its
- * refusals into a flood of its own. At most this many refusals of one tenant wait at once; beyond
- * that they are answered at once.
+ * A refused request of a known token is answered after a pause (about the time until the bucket has
+ * a token again, at least 100 ms, at most a second), so that a client sending as fast as it is
+ * answered cannot turn its refusals into a flood of its own. Each pause is drawn between half and
+ * one and a half times that: paused alike, a client's connections would come back together, in
+ * waves that stall everyone else's requests. At most this many refusals of one tenant wait at once;
+ * beyond that they are answered at once.
  */
 const MAX_HELD_PER_TENANT = 64;
 const MAX_HOLD_MS = 1000;
+
+/**
+ * Requests of one tenant that wait for a turn (see SCIM_CONCURRENCY_PER_TENANT); beyond that they
+ * are refused at once with 429.
+ */
+const MAX_WAITING_PER_TENANT = 256;
 
 /** Marks a request whose SCIM rate was already counted at the door. */
 const COUNTED = Symbol('scimRateCounted');
@@ -26,18 +35,34 @@ interface Remembered {
   ownPerSecond: number | null;
 }
 
+/** A tenant's requests in this instance: how many are worked on, and the turns of those waiting. */
+interface Lane {
+  running: number;
+  waiting: (() => void)[];
+}
+
 /**
  * Counts a tenant's SCIM requests as early as possible. A bearer token that recently authenticated
  * is known here (by its digest), so its request is counted, and refused when over the limit, before
  * the body is read or the token checked again: a flood is refused for the price of a hash and a map
  * lookup, and leaves the CPU to the other tenants. Requests of tokens not known yet are counted by
  * the SCIM guard after authentication (`countAfterAuthentication`).
+ *
+ * Within its rate, a tenant has at most `concurrency` requests worked on at once in this instance;
+ * the others wait their turn in order. A tenant that sends its whole quota at once then takes a
+ * few of the instance's database connections and event-loop turns at a time, not all of them, and
+ * another tenant's request never queues behind more than that.
  */
 export class ScimRateGate {
   private readonly known = new Map<string, Remembered>();
   private readonly held = new Map<string, number>();
+  private readonly lanes = new Map<string, Lane>();
 
-  constructor(private readonly limits: RateLimits) {}
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly metrics: Metrics,
+    private readonly concurrency: number,
+  ) {}
 
   install(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -47,12 +72,64 @@ export class ScimRateGate {
       if (!remembered) return;
       (req as unknown as Record<symbol, boolean>)[COUNTED] = true;
       const verdict = await this.limits.scim(remembered.tenantId, remembered.ownPerSecond);
-      if (verdict.allowed) return;
+      if (verdict.allowed) {
+        const turn = await this.turn(remembered.tenantId, reply);
+        if (turn === 'go') return;
+        // Nobody is left to answer.
+        if (turn === 'gone') return reply.hijack();
+        this.metrics.rateLimited('scim', remembered.tenantId);
+        sendScimError(reply, ScimError.rateLimited('Too many requests of this tenant at once: retry after 1 second', 1), req);
+        return reply;
+      }
       await this.hold(remembered.tenantId, verdict.retryAfterMs);
       const seconds = retryAfterSeconds(verdict);
       sendScimError(reply, ScimError.rateLimited(`Too many requests for this tenant: retry after ${seconds} seconds`, seconds), req);
       return reply;
     });
+  }
+
+  /**
+   * Waits until fewer than `concurrency` requests of the tenant are worked on, and holds a place
+   * until the response is sent or the client goes. 'full' when too many already wait, 'gone' when
+   * the client went while it waited.
+   */
+  private async turn(tenantId: string, reply: FastifyReply): Promise<'go' | 'full' | 'gone'> {
+    let lane = this.lanes.get(tenantId);
+    if (!lane) {
+      lane = { running: 0, waiting: [] };
+      this.lanes.set(tenantId, lane);
+    }
+    if (lane.running < this.concurrency) {
+      lane.running++;
+    } else {
+      if (lane.waiting.length >= MAX_WAITING_PER_TENANT) return 'full';
+      const line = lane.waiting;
+      // The place of a request that finished passes to the first in line (running stays as it is).
+      const outcome = await new Promise<'go' | 'gone'>((resolve) => {
+        const go = () => {
+          reply.raw.off('close', leave);
+          resolve('go');
+        };
+        const leave = () => {
+          const at = line.indexOf(go);
+          if (at >= 0) line.splice(at, 1);
+          resolve('gone');
+        };
+        line.push(go);
+        reply.raw.once('close', leave);
+      });
+      if (outcome === 'gone') return outcome;
+    }
+    reply.raw.once('close', () => this.finished(tenantId));
+    return 'go';
+  }
+
+  private finished(tenantId: string): void {
+    const lane = this.lanes.get(tenantId);
+    if (!lane) return;
+    const next = lane.waiting.shift();
+    if (next) next();
+    else if (--lane.running === 0) this.lanes.delete(tenantId);
   }
 
   /**
@@ -76,7 +153,8 @@ export class ScimRateGate {
     if (holding >= MAX_HELD_PER_TENANT) return;
     this.held.set(tenantId, holding + 1);
     try {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_HOLD_MS, Math.max(retryAfterMs, 100))));
+      const pause = Math.min(MAX_HOLD_MS, Math.max(retryAfterMs, 100)) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_HOLD_MS, pause)));
     } finally {
       const left = (this.held.get(tenantId) ?? 1) - 1;
       if (left > 0) this.held.set(tenantId, left);
