@@ -1,5 +1,6 @@
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 
 /**
  * The Content-Security-Policy of every response that sets none itself: the API answers JSON, which
@@ -16,16 +17,31 @@ const DOCS_CSP =
 const isDocs = (url: string) => /^\/admin\/docs(\/|\?|$)/i.test(url);
 
 /**
- * Security headers on every response (helmet): CSP, HSTS, nosniff, frame denial, no referrer,
- * cross-origin isolation headers. Registered on the Fastify instance before Nest's middleware, so
- * the OAuth mount's responses carry them as well.
+ * The headers helmet sets with our options. They do not depend on the request, so they are computed
+ * once: helmet's Fastify plugin builds the whole middleware again for every request.
  */
-export function securityHeaders(fastify: FastifyInstance): void {
-  void fastify.register(helmet, {
+function helmetHeaders(): [string, string][] {
+  const headers: [string, string][] = [];
+  const collect = { setHeader: (name: string, value: string) => void headers.push([name, value]), removeHeader: () => undefined };
+  helmet({
     contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  })({} as IncomingMessage, collect as unknown as ServerResponse, () => undefined);
+  return headers;
+}
+
+/**
+ * Security headers on every response (helmet): CSP, HSTS, nosniff, frame denial, no referrer,
+ * cross-origin isolation headers. Set on the raw response before Nest's middleware runs, so the
+ * OAuth mount's responses carry them as well.
+ */
+export function securityHeaders(fastify: FastifyInstance): void {
+  const headers = helmetHeaders();
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    done();
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (isDocs(request.url)) reply.header('Content-Security-Policy', DOCS_CSP);
