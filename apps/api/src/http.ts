@@ -8,7 +8,7 @@ import type { AppConfig } from '@app/config';
 import { DatabaseUnavailableError, describeDatabaseError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { configureAdminHttp } from './admin/admin-http.js';
 import { instrumentHttp, requestId } from './observability/http-instrumentation.js';
-import { createLogger, requestChildLogger } from './observability/logger.js';
+import { createLogger } from './observability/logger.js';
 import { securityHeaders } from './observability/security-headers.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
 import { bodyProblem } from './body-errors.js';
@@ -106,7 +106,6 @@ export function httpAdapter(config: AppConfig, logger: PinoLogger = createLogger
     clientErrorHandler,
     loggerInstance: logger,
     genReqId: requestId,
-    childLoggerFactory: requestChildLogger as never,
     // One access-log line per request is written by instrumentHttp instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
   });

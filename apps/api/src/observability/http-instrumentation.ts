@@ -53,8 +53,11 @@ const isHealthCheck = (route: string) => route.startsWith('/health/');
  * AsyncLocalStorage entered here and re-entered after the body is read, as @fastify/request-context does.
  */
 export function instrumentHttp(fastify: FastifyInstance, log: Logger): void {
+  // The access log's fields are fixed and carry no secret: its lines skip the redaction of the root
+  // logger's paths, which costs about 10 µs a line.
+  const access = log.child({}, { redact: { paths: [] } });
   fastify.addHook('onRequest', (request, reply, done) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     // Read now: Nest's middleware strips its mount from the URL (the OAuth mount).
     const path = request.url.split('?')[0];
     reply.raw.setHeader('X-Request-Id', request.id);
@@ -62,22 +65,20 @@ export function instrumentHttp(fastify: FastifyInstance, log: Logger): void {
     reply.raw.once('close', () => {
       const route = routeOf(request, path);
       const status = reply.raw.statusCode;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = (performance.now() - started) / 1000;
       const tenantId = tenantOf(request);
       const accountId = (request as { user?: Principal }).user?.accountId;
       recordRequest({ method: request.method, route, status, seconds, tenantId });
-      const fields = {
-        reqId: request.id,
-        ...(tenantId ? { tenantId } : {}),
-        ...(typeof accountId === 'string' ? { accountId } : {}),
-        method: request.method,
-        route,
-        status,
-        durationMs: Math.round(seconds * 10_000) / 10,
-        ...(reply.raw.writableFinished ? {} : { aborted: true }),
-      };
+      const fields: Record<string, unknown> = { reqId: request.id };
+      if (tenantId) fields.tenantId = tenantId;
+      if (typeof accountId === 'string') fields.accountId = accountId;
+      fields.method = request.method;
+      fields.route = route;
+      fields.status = status;
+      fields.durationMs = Math.round(seconds * 10_000) / 10;
+      if (!reply.raw.writableFinished) fields.aborted = true;
       const level = status >= 500 ? 'warn' : isHealthCheck(route) ? 'debug' : 'info';
-      log[level](fields, `${request.method} ${route} ${status}`);
+      access[level](fields, `${request.method} ${route} ${status}`);
     });
     requestContext.run(context, () => {
       (request as { [RESOURCE]?: AsyncResource })[RESOURCE] = new AsyncResource('atea-request');

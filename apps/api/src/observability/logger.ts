@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
-import { pino, stdSerializers, type ChildLoggerOptions, type DestinationStream, type Level, type Logger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { AppConfig, LogLevel } from '@app/config';
 
@@ -13,15 +13,6 @@ export interface RequestLogContext {
 
 /** The request being served, for the log lines written on its behalf. */
 export const requestContext = new AsyncLocalStorage<RequestLogContext>();
-
-const requestLoggers = new WeakSet<object>();
-
-/** Fastify's `childLoggerFactory`: the per-request logger, bound to the request id as Fastify's own is. */
-export function requestChildLogger(logger: Logger, bindings: Record<string, unknown>, options: ChildLoggerOptions): Logger {
-  const child = logger.child(bindings, options);
-  requestLoggers.add(child);
-  return child;
-}
 
 const PINO_LEVELS: Record<LogLevel, Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
@@ -83,8 +74,8 @@ export function createLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>
         const context = requestContext.getStore();
         if (!context || 'reqId' in merge) return {};
         const tenantId = context.tenantId?.();
-        // Fastify's per-request loggers carry the id already.
-        const own = requestLoggers.has(logger) ? {} : { reqId: context.reqId };
+        // Fastify's per-request loggers (its children bound to `reqId`) carry the id already.
+        const own = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym].includes('"reqId":') ? {} : { reqId: context.reqId };
         return tenantId ? { ...own, tenantId } : own;
       },
     },
