@@ -26,6 +26,8 @@ const MAX_WAITING_PER_TENANT = 256;
 
 /** Marks a request whose SCIM rate was already counted at the door. */
 const COUNTED = Symbol('scimRateCounted');
+/** The digest of a request's bearer token, once computed. */
+const DIGEST = Symbol('scimBearerDigest');
 
 /** What the gate reads of a request: its headers (and its own mark). */
 type Headed = { headers: Record<string, string | string[] | undefined> };
@@ -67,7 +69,7 @@ export class ScimRateGate {
   install(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       if (!/^\/scim\//i.test(req.url)) return;
-      const digest = bearerDigest(req.headers.authorization);
+      const digest = digestOf(req);
       const remembered = digest && this.known.get(digest);
       if (!remembered) return;
       (req as unknown as Record<symbol, boolean>)[COUNTED] = true;
@@ -137,7 +139,7 @@ export class ScimRateGate {
    * request, and counts this one unless the door already did. Returns the verdict.
    */
   async countAfterAuthentication(req: Headed, tenantId: string, ownPerSecond: number | null): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
-    const digest = bearerDigest(req.headers.authorization);
+    const digest = digestOf(req);
     if (digest) {
       if (this.known.size >= MAX_REMEMBERED && !this.known.has(digest)) this.known.clear();
       this.known.set(digest, { tenantId, ownPerSecond });
@@ -164,9 +166,16 @@ export class ScimRateGate {
 
   /** Called when a token failed authentication: it is no longer counted against its tenant. */
   forget(req: Headed): void {
-    const digest = bearerDigest(req.headers.authorization);
+    const digest = digestOf(req);
     if (digest) this.known.delete(digest);
   }
+}
+
+/** The digest of the request's bearer token, computed once per request. */
+function digestOf(req: Headed): string | undefined {
+  const marked = req as Headed & { [DIGEST]?: string | null };
+  if (marked[DIGEST] === undefined) marked[DIGEST] = bearerDigest(req.headers.authorization) ?? null;
+  return marked[DIGEST] ?? undefined;
 }
 
 function bearerDigest(header: string | string[] | undefined): string | undefined {
