@@ -21,6 +21,7 @@ import {spawn, execFile} from "node:child_process";
 import {randomUUID} from "node:crypto";
 import {parseArgs} from "node:util";
 import {fileURLToPath} from "node:url";
+import {START_FLAGS} from "./start-flags.mjs";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, "..");
@@ -948,10 +949,10 @@ async function startOurs(logFile, meta) {
     // 4. Start the app
     const port = await freePort();
     // --cpu-prof writes its file on a normal exit; make SIGTERM one.
-    const nodeArgs = opt.profile ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(opt["results-dir"], `${STAMP}-ours-prof`),
-        "--import", 'data:text/javascript,process.once("SIGTERM",()=>process.exit(0))'] : [];
-    // Capacity is measured with one tenant sending as fast as it can: its rate limit is lifted.
-    const appEnv = {...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SCIM_RATE_LIMIT_PER_SECOND: "100000", SCIM_RATE_LIMIT_BURST: "100000"};
+    const nodeArgs = [...START_FLAGS, ...(opt.profile ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(opt["results-dir"], `${STAMP}-ours-prof`),
+        "--import", 'data:text/javascript,process.once("SIGTERM",()=>process.exit(0))'] : [])];
+    // Capacity is measured with one tenant sending as fast as it can: its rate limit and its line are lifted.
+    const appEnv = {...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SCIM_RATE_LIMIT_PER_SECOND: "100000", SCIM_RATE_LIMIT_BURST: "100000", SCIM_CONCURRENCY_PER_TENANT: "1000"};
     if (opt["count-sql"]) {
         const proxyUrl = new URL(dbUrl);
         proxyUrl.hostname = "127.0.0.1";

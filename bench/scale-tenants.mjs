@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { galeraMissing, startCluster } from '../test/galera/cluster.mjs';
+import { START_FLAGS } from './start-flags.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const { values: opt } = parseArgs({
@@ -99,7 +100,7 @@ async function prepare(env) {
 async function startInstance(env) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn('node', [join(root, 'dist/apps/api/src/main.js')], {
+  const child = spawn('node', [...START_FLAGS, join(root, 'dist/apps/api/src/main.js')], {
     env: { ...env, PORT: String(port), PUBLIC_URL: base, NODE_ENV: 'production', LOG_LEVEL: 'error', DATABASE_MIGRATE_ON_START: 'false' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

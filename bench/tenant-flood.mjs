@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { START_FLAGS } from './start-flags.mjs';
 
 /** The flooding tenant: `connections` loops of lookups and creates, as fast as answers come. */
 async function flood(base, token, connections, stop) {
@@ -149,7 +150,7 @@ const port = await freePort();
 const env = { ...process.env, ...db.env, DATABASE_URL: db.url, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' };
 const cli = (...args) => JSON.parse(execFileSync(process.execPath, [join(root, 'dist/apps/cli/src/main.js'), ...args], { env, encoding: 'utf8' }));
 cli('migrate');
-const app = spawn(process.execPath, [join(root, 'dist/apps/api/src/main.js')], { env: { ...env, DATABASE_MIGRATE_ON_START: 'false' }, stdio: 'inherit' });
+const app = spawn(process.execPath, [...START_FLAGS, join(root, 'dist/apps/api/src/main.js')], { env: { ...env, DATABASE_MIGRATE_ON_START: 'false' }, stdio: 'inherit' });
 try {
   const base = `http://127.0.0.1:${port}/scim/v2`;
   for (let i = 0; ; i++) {

@@ -97,7 +97,13 @@ export async function bootApp(databaseUrl: string, env: Record<string, string> =
   const keys = databaseUrl.startsWith('mysql:') ? testKeyMaterial() : {};
   // Tests send far faster than any client and fail authentication on purpose: the rate limits are
   // lifted unless a test sets them (test/rate-limits.e2e-spec.ts does).
-  const limits = { SCIM_RATE_LIMIT_PER_SECOND: '100000', SCIM_RATE_LIMIT_BURST: '100000', ADMIN_AUTH_MAX_FAILURES: '100000', OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: '100000' };
+  const limits = {
+    SCIM_RATE_LIMIT_PER_SECOND: '100000',
+    SCIM_RATE_LIMIT_BURST: '100000',
+    SCIM_CONCURRENCY_PER_TENANT: '1000',
+    ADMIN_AUTH_MAX_FAILURES: '100000',
+    OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: '100000',
+  };
   const probe = loadConfig({ DATABASE_URL: databaseUrl, ...keys, ...limits, ...env, PORT: '0' });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(probe)] }).compile();
   const log = options.logStream ? createLogger(probe, options.logStream) : createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
