@@ -26,7 +26,7 @@ export interface RateLimitStore {
 
 /** Counters in this process: the default of a single instance, needing nothing. */
 export class MemoryRateLimitStore implements RateLimitStore {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, { tokens: number; at: number; fullAfterMs: number }>();
   private sweeps = 0;
 
   async take(key: string, bucket: Bucket, cost = 1): Promise<Verdict> {
@@ -46,18 +46,28 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const state = this.buckets.get(key);
     const tokens = state ? Math.min(bucket.burst, state.tokens + ((now - state.at) / 1000) * bucket.perSecond) : bucket.burst;
     if (tokens < cost) return { allowed: false, retryAfterMs: ((cost - tokens) / bucket.perSecond) * 1000 };
-    this.buckets.set(key, { tokens: Math.min(bucket.burst, tokens - cost), at: now });
-    if (++this.sweeps >= 10_000) this.sweep(now, bucket);
-    return { allowed: true, retryAfterMs: 0 };
+    if (state) {
+      state.tokens = Math.min(bucket.burst, tokens - cost);
+      state.at = now;
+    } else {
+      this.buckets.set(key, { tokens: Math.min(bucket.burst, tokens - cost), at: now, fullAfterMs: (bucket.burst / bucket.perSecond) * 1000 });
+    }
+    if (++this.sweeps >= 10_000) this.sweep(now);
+    return ALLOWED;
   }
 
-  /** Forgets buckets that have filled up again (they hold nothing a fresh bucket would not). */
-  private sweep(now: number, bucket: Bucket): void {
+  /**
+   * Forgets buckets that have filled up again (they hold nothing a fresh bucket would not), each by
+   * its own refill time: a SCIM bucket is full again after seconds, an admin-authentication bucket
+   * after 15 minutes.
+   */
+  private sweep(now: number): void {
     this.sweeps = 0;
-    const full = (bucket.burst / bucket.perSecond) * 1000;
-    for (const [key, state] of this.buckets) if (now - state.at > full) this.buckets.delete(key);
+    for (const [key, state] of this.buckets) if (now - state.at > state.fullAfterMs) this.buckets.delete(key);
   }
 }
+
+const ALLOWED: Verdict = Object.freeze({ allowed: true, retryAfterMs: 0 });
 
 /**
  * The token bucket as one Lua script: read, refill, take and write happen atomically on the Redis
