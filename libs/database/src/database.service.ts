@@ -204,10 +204,19 @@ export class Database {
           const uptimeMs = Number(status[0]?.Value ?? 0) * 1000;
           const sameServer = lost.config?.host === connection.config?.host && lost.config?.port === connection.config?.port;
           if (sameServer && uptimeMs > Date.now() - since + 2000 && lost.threadId !== connection.threadId) {
-            await sendBatch(connection, [{ sql: `KILL CONNECTION ${Number(lost.threadId)}`, params: [] }], timeout).catch((error) => {
+            const thread = Number(lost.threadId);
+            await sendBatch(connection, [{ sql: `KILL CONNECTION ${thread}`, params: [] }], timeout).catch((error) => {
               // 1094: no such thread (the session ended by itself).
               if ((error as { errno?: number }).errno !== 1094) throw error;
             });
+            // KILL returns at once: a session in the middle of its COMMIT may still finish it. The
+            // answer below is only sure once the session is gone.
+            for (;;) {
+              const [threads] = (await sendBatch(connection, [{ sql: 'SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', params: [thread] }], timeout)) as Row[][];
+              if (threads.length === 0) break;
+              if (Date.now() >= deadline) throw new DatabaseUnavailableError('The session of a write in doubt did not end in time');
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
           }
           const [rows] = (await sendBatch(connection, [marker], timeout)) as Row[][];
           return rows.length > 0;
