@@ -160,7 +160,7 @@ describe.each(cases)('SIGTERM on $dialect with $workers process(es)', ({ dialect
     // The request in flight still completes.
     upload.finish();
     const response = await upload.response;
-    expect(response).toMatch(/^HTTP\/1\.1 201 /);
+    expect(response, `no answer to the request in flight; the service wrote:\n${service.output.join('')}`).toMatch(/^HTTP\/1\.1 201 /);
     expect(await service.exited).toBe(0);
 
     const lines = service.output.join('').split('\n').filter(Boolean);

@@ -51,6 +51,9 @@ async function supervise(config: AppConfig): Promise<void> {
     await dataSource.destroy();
   }
   let stopping = false;
+  // Workers accept on the shared port themselves. With Node's round-robin the primary accepts and
+  // queues each connection for a worker: one queued as the workers drain is never answered.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const fork = () => cluster.fork({ DATABASE_MIGRATE_ON_START: 'false' });
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();
   cluster.on('exit', (worker, code, signal) => {
