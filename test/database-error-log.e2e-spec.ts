@@ -1,23 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { inspect } from 'node:util';
-import type { LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { adminClient, supportAccount } from './support/admin.js';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { entraUser, scimClient } from './support/scim-client.js';
 import { dialects, startApp, type TestApp } from './support/test-app.js';
-
-/** Every line the app logs, written as Nest's console logger writes objects and errors (own properties included). */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  private push = (level: string) => (message: unknown, ...rest: unknown[]) =>
-    this.lines.push(`${level} ${[message, ...rest].map((m) => (typeof m === 'string' ? m : inspect(m, { depth: 6 }))).join(' ')}`);
-  log = this.push('log');
-  error = this.push('error');
-  warn = this.push('warn');
-  debug = this.push('debug');
-  verbose = this.push('verbose');
-  fatal = this.push('fatal');
-}
 
 /** A value that must never reach the log, shaped like a live API key. */
 const secretLike = () => `sk_live_${randomBytes(12).toString('hex')}`;
@@ -57,7 +43,7 @@ describe.each(dialects())('a failing query in the service log (%s)', (dialect) =
   });
 
   it('SCIM door: 500 as a SCIM Error, logged the same way', async () => {
-    logger.lines.length = 0;
+    logger.clear();
     const tenant = await t.tenant();
     const secret = secretLike();
     await db.query('ALTER TABLE scim_users RENAME COLUMN display_name TO display_name_gone');

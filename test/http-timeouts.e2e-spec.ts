@@ -1,21 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import type { LoggerService } from '@nestjs/common';
 import { loadConfig } from '@app/config';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { dialects, startApp, type TestApp } from './support/test-app.js';
-
-/** Every log line of the app, with its level. */
-class CapturingLogger implements LoggerService {
-  readonly lines: { level: string; message: string }[] = [];
-  private add(level: string, message: unknown, rest: unknown[]) {
-    this.lines.push({ level, message: [message, ...rest].map((part) => (part instanceof Error ? `${part.message}\n${part.stack}` : String(part))).join(' ') });
-  }
-  log = (message: unknown, ...rest: unknown[]) => this.add('log', message, rest);
-  error = (message: unknown, ...rest: unknown[]) => this.add('error', message, rest);
-  warn = (message: unknown, ...rest: unknown[]) => this.add('warn', message, rest);
-  debug = (message: unknown, ...rest: unknown[]) => this.add('debug', message, rest);
-  verbose = (message: unknown, ...rest: unknown[]) => this.add('verbose', message, rest);
-  fatal = (message: unknown, ...rest: unknown[]) => this.add('fatal', message, rest);
-}
 
 /** A raw connection to the app; resolves what the server sent once it closes the connection (or rejects after `limitMs`). */
 function rawRequest(url: string, head: string, limitMs: number): { socket: Socket; closed: Promise<string> } {
@@ -98,14 +84,14 @@ describe.each(dialects())('HTTP timeouts and aborted requests on %s', (dialect) 
     ['/admin/v1/tenants', 'application/json'],
     ['/oauth/token', 'application/x-www-form-urlencoded'],
   ])('logs an upload to %s the client abandons once, at debug level, without a stack trace', async (path, type) => {
-    const before = logger.lines.length;
+    const before = logger.entries.length;
     const head = `POST ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${type}\r\nContent-Length: 100000\r\n\r\n{"userName":"`;
     const { socket, closed } = rawRequest(t.url, head, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     socket.destroy();
     await closed;
-    await eventually(() => logger.lines.slice(before).some((l) => /abort/i.test(l.message)), 3000);
-    const lines = logger.lines.slice(before);
+    await eventually(() => logger.entries.slice(before).some((l) => /abort/i.test(l.message)), 3000);
+    const lines = logger.entries.slice(before);
     expect(lines.filter((l) => l.level === 'error' || l.level === 'warn' || l.level === 'fatal'), JSON.stringify(lines)).toEqual([]);
     const aborted = lines.filter((l) => /abort/i.test(l.message));
     expect(aborted, JSON.stringify(lines)).toHaveLength(1);

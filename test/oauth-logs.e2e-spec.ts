@@ -1,21 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { LoggerService } from '@nestjs/common';
 import { startApp, type TestApp } from './support/test-app.js';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { entraUser, scimClient } from './support/scim-client.js';
 import { authorizeAsAdmin, ENTRA_REDIRECT, startAuthorization, submitLogin, tokenRequest, type ClientAuth } from './support/oauth.js';
-
-/** Every line the app logs, at every level, through Nest's logger and straight to the console. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  private push = (level: string) => (message: unknown, ...rest: unknown[]) =>
-    this.lines.push(`${level} ${[message, ...rest].map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`);
-  log = this.push('log');
-  error = this.push('error');
-  warn = this.push('warn');
-  debug = this.push('debug');
-  verbose = this.push('verbose');
-  fatal = this.push('fatal');
-}
 
 describe('logs', () => {
   const logger = new CapturingLogger();
