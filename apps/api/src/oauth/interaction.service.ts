@@ -8,8 +8,8 @@ import type { Exchange } from './exchange.js';
 import { OidcProviderHost } from './oidc-provider.host.js';
 import { consentPage } from './views/consent.view.js';
 import { errorPage, unavailablePage } from './views/error.view.js';
-import { PAGE_CSP } from './views/layout.js';
 import { loginPage } from './views/login.view.js';
+import { sendPage } from './views/send-page.js';
 
 type Details = Awaited<ReturnType<OidcProviderHost['provider']['interactionDetails']>>;
 
@@ -218,17 +218,7 @@ export class InteractionService {
   }
 
   private send({ res }: Exchange, status: number, body: string): void {
-    res
-      .writeHead(status, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Content-Length': Buffer.byteLength(body),
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': PAGE_CSP,
-        'X-Frame-Options': 'DENY',
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-      })
-      .end(body);
+    sendPage(res, status, body);
   }
 }
 
