@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
+import { DatabaseUnavailableError, describeFailure, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { TenantService } from '@app/directory';
 import { AccountService, KEY_MATERIAL, OAuthClientService, OAuthGrantService, PASSWORD_CHECK_RETRY_AFTER_SECONDS, type KeyMaterial, type SignInResult } from '@app/identity';
 import { Csrf } from './csrf.js';
@@ -65,7 +65,7 @@ export class InteractionService {
       await work();
     } catch (error) {
       if (!isDatabaseUnavailable(error) || http.res.headersSent) throw error;
-      this.logger.warn(`interaction page unavailable: ${(error as Error).message}`);
+      this.logger.warn(`interaction page unavailable: ${describeFailure(error)}`);
       this.tryAgainLater(http, error instanceof DatabaseUnavailableError ? error.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
   }
