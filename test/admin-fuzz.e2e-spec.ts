@@ -300,8 +300,28 @@ describe.each(dialects())('admin API under fuzzing on %s', (dialect) => {
     expect((await admin().post(`/tenants/${tenant.id}/scim-tokens`, { description: null })).body.message).toEqual(['description must not be null']);
     expect((await admin().post(`/tenants/${tenant.id}/clients`, { redirectUris: null })).status).toBe(400);
 
-    const doc = (await (await fetch(`${t.url}/admin/docs-json`)).json()) as { components: { schemas: Record<string, { properties: Record<string, { nullable?: boolean; description?: string }> }> } };
-    expect(doc.components.schemas.UpdateTenantDto.properties.name).toMatchObject({ nullable: false, description: expect.stringContaining('`null` is refused') });
+    const doc = (await (await fetch(`${t.url}/admin/docs-json`)).json()) as Parameters<typeof operationsOf>[0] & { components: { schemas: Record<string, Schema & { required?: string[] }> } };
+    const { schemas } = doc.components;
+    expect(schemas.UpdateTenantDto.properties!.name).toMatchObject({ nullable: false, description: expect.stringContaining('`null` is refused') });
+    // Every optional field of every request body states what null does: refused, or (nullable) what it means.
+    const unstated: string[] = [];
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      for (const [field, property] of Object.entries(schemas[name].properties ?? {})) {
+        const p = property as Schema & { nullable?: boolean; description?: string };
+        const optional = !(schemas[name].required ?? []).includes(field);
+        const stated = p.nullable === false ? /`null` is refused/.test(p.description ?? '') : p.nullable === true && /\bnull\b/.test(p.description ?? '');
+        if ((optional || p.nullable !== undefined) && !stated) unstated.push(`${name}.${field}`);
+        const ref = p.$ref ?? p.items?.$ref;
+        if (ref) visit(ref.split('/').pop()!);
+      }
+    };
+    const bodies = operationsOf(doc).flatMap((op) => (op.body?.$ref ? [op.body.$ref.split('/').pop()!] : []));
+    expect(bodies.length).toBeGreaterThanOrEqual(10);
+    bodies.forEach(visit);
+    expect(unstated).toEqual([]);
   });
 
   it('refuses control characters in names, slugs, e-mails and descriptions', async () => {

@@ -3,7 +3,7 @@ import { startApp, type TestApp } from './support/test-app.js';
 import { entraUser, scimClient, SCIM_JSON } from './support/scim-client.js';
 
 /**
- * The nesting bound of JSON bodies at every door, each answering in its own format. Parsing does
+ * The nesting and size bounds of request bodies at every door, each answering in its own format. Parsing does
  * not touch the database, so SQLite alone is enough here; the admin door is covered on both
  * dialects by admin-fuzz.e2e-spec.ts.
  */
@@ -44,5 +44,27 @@ describe('JSON nesting bound (JSON_MAX_DEPTH)', () => {
     const res = await request(t.url).post('/oauth/token').set('Content-Type', 'application/json').send(`{"grant_type":${nestedIn(2000)}}`);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('OAuth: a token request over the authorization server\'s 56 KiB bound is an OAuth invalid_request, never a 500', async () => {
+    const res = await request(t.url)
+      .post('/oauth/token')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send(`grant_type=client_credentials&client_id=x&padding=${'a'.repeat(200_000)}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'failed to parse the request body' });
+  });
+
+  it('sign-in form: a body too deep, too large or of another type is refused with one of the dialog\'s HTML pages', async () => {
+    const refused = async (contentType: string, body: string, status: number, reason: string) => {
+      const res = await request(t.url).post('/interaction/some-interaction/login').set('Content-Type', contentType).send(body);
+      expect([res.status, res.headers['content-type']]).toEqual([status, 'text/html; charset=utf-8']);
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(res.text).toContain('This form could not be read');
+      expect(res.text).toContain(reason);
+    };
+    await refused('application/json', `{"email":${nestedIn(2000)}}`, 400, 'What was sent is malformed.');
+    await refused('application/x-www-form-urlencoded', `email=a%40b.test&password=${'p'.repeat(70 * 1024)}`, 413, 'What was sent is too large.');
+    await refused('text/plain', 'email=a@b.test', 415, 'What was sent is not a web form.');
   });
 });

@@ -60,4 +60,27 @@ describe.each(dialects())('a failing query in the service log (%s)', (dialect) =
     expect(lines[0]).toMatch(/statement: .*\?/);
     expect(logger.lines.join('\n')).not.toContain(secret);
   });
+
+  it('bookkeeping: a failed update of a token\'s last use is a warning with the code and the statement, and the request is served', async () => {
+    logger.clear();
+    const tenant = await t.tenant();
+    // The token is still read; only the update of its last use is refused, by a trigger.
+    await db.query(
+      dialect === 'sqlite'
+        ? "CREATE TRIGGER refuse_token_use BEFORE UPDATE ON scim_tokens BEGIN SELECT RAISE(ABORT, 'token use refused'); END"
+        : "CREATE TRIGGER refuse_token_use BEFORE UPDATE ON scim_tokens FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'token use refused'",
+    );
+    try {
+      expect((await scimClient(t.scimUrl, tenant.token).get('/Users')).status).toBe(200);
+    } finally {
+      await db.query('DROP TRIGGER refuse_token_use');
+    }
+    const lines = logger.lines.filter((line) => line.includes('Could not record the use of SCIM token'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(dialect === 'sqlite' ? /: Database error SQLITE_CONSTRAINT_TRIGGER.*: token use refused/ : /: Database error ER_SIGNAL_EXCEPTION errno 1644 sqlstate 45000: token use refused/);
+    expect(lines[0]).toMatch(/statement: UPDATE [`"]scim_tokens[`"] SET .*\?/);
+    expect(lines[0]).toMatch(/parameters: \d+ \(values not logged\)/);
+    expect(lines[0]).not.toMatch(/^\s+at /m);
+    expect(logger.lines.join('\n')).not.toContain(tenant.token);
+  });
 });

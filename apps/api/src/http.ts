@@ -11,6 +11,8 @@ import { instrumentHttp, requestId } from './observability/http-instrumentation.
 import { createLogger } from './observability/logger.js';
 import { securityHeaders } from './observability/security-headers.js';
 import { OAUTH_MOUNT, OidcProviderHost } from './oauth/oidc-provider.host.js';
+import { refusedFormPage } from './oauth/views/error.view.js';
+import { isInteractionPath, PAGE_HEADERS } from './oauth/views/send-page.js';
 import { bodyProblem } from './body-errors.js';
 import { jsonParser, type BodyParser } from './json-body.js';
 import { RefusedBodyRecorder } from './scim/refused-body.recorder.js';
@@ -63,6 +65,8 @@ class AppErrorsFilter extends BaseExceptionFilter {
         .send({ statusCode: 503, message: 'The service is temporarily unavailable: its database does not answer. Try again shortly', error: 'Service Unavailable' });
     }
     const problem = bodyProblem(exception);
+    // The Authorize dialog's forms are read by browsers: a refused body is one of its HTML pages.
+    if (problem && isInteractionPath(req.url)) return void reply.code(problem.status).headers(PAGE_HEADERS).send(refusedFormPage(problem.status));
     if (problem) return void reply.code(problem.status).send({ statusCode: problem.status, message: problem.message, error: reasonPhrase(problem.status) });
     super.catch(exception, host);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QueryFailedError } from 'typeorm';
-import { describeDatabaseError } from './driver-errors.js';
+import { describeDatabaseError, describeFailure } from './driver-errors.js';
 
 const SECRET = 'sk_live_4f9c2b7e1d';
 
@@ -30,5 +30,22 @@ describe('describeDatabaseError', () => {
   it('is null for an error that did not come from the database', () => {
     expect(describeDatabaseError(new Error(`nothing to do with SQL ${SECRET}`))).toBeNull();
     expect(describeDatabaseError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBeNull();
+  });
+});
+
+describe('describeFailure', () => {
+  it('gives a database error its code and statement without the stack, and never a value the message quotes', () => {
+    const driver = mysqlError(`Duplicate entry '${SECRET}' for key 'uq_hash'`, 'ER_DUP_ENTRY', 1062, `UPDATE t SET h = '${SECRET}'`);
+    const text = describeFailure(new QueryFailedError('UPDATE t SET h = ? WHERE id = ?', [SECRET, 7], driver));
+    expect(text.split('\n')).toEqual([
+      "Database error ER_DUP_ENTRY errno 1062 sqlstate 23000: Duplicate entry '…' for key 'uq_hash'",
+      '  statement: UPDATE t SET h = ? WHERE id = ?',
+      '  parameters: 2 (values not logged)',
+    ]);
+  });
+
+  it('gives any other error its message', () => {
+    expect(describeFailure(new Error('Redis is gone'))).toBe('Redis is gone');
+    expect(describeFailure('a string')).toBe('Non-error thrown');
   });
 });

@@ -200,7 +200,7 @@ function withoutValues(text: string, parameters: unknown[]): string {
  * sent from. Parameters are never included, only their count. Null when the error is not a
  * database error.
  */
-export function describeDatabaseError(error: unknown): string | null {
+export function describeDatabaseError(error: unknown, { stack: withStack = true }: { stack?: boolean } = {}): string | null {
   const links = chain(error);
   const failed = links.find((e) => typeof e.query === 'string');
   const driver = links[links.length - 1];
@@ -218,7 +218,16 @@ export function describeDatabaseError(error: unknown): string | null {
     lines.push(`  statement: ${sql.length > LOGGED_SQL_LENGTH ? `${sql.slice(0, LOGGED_SQL_LENGTH)}…` : sql}`);
     lines.push(`  parameters: ${parameters.length} (values not logged)`);
   }
-  const stack = typeof links[0]?.stack === 'string' ? links[0].stack : '';
+  const stack = withStack && typeof links[0]?.stack === 'string' ? links[0].stack : '';
   lines.push(...stack.split('\n').filter((line) => /^\s+at /.test(line)));
   return lines.join('\n');
+}
+
+/**
+ * Why background work failed, for a warning: a database error as describeDatabaseError shows it,
+ * without the stack (never a parameter, nor a value the driver's message quotes); anything else by
+ * its message.
+ */
+export function describeFailure(error: unknown): string {
+  return describeDatabaseError(error, { stack: false }) ?? (error instanceof Error ? error.message : 'Non-error thrown');
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { describeFailure } from '@app/database';
 import { ProvisioningEventQuery } from '@app/directory';
 import { toEventDto } from './dto/directory.dto.js';
 
@@ -85,7 +86,7 @@ export class EventStreamService implements OnModuleDestroy {
       }
     } catch (error) {
       // A database hiccup: the next tick tries again; the client sees only a later event.
-      this.logger.warn(`Event stream of tenant ${stream.tenantId} could not poll: ${(error as Error).message}`);
+      this.logger.warn(`Event stream of tenant ${stream.tenantId} could not poll: ${describeFailure(error)}`);
     } finally {
       stream.polling = false;
     }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { DatabaseUnavailableError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
+import { DatabaseUnavailableError, describeFailure, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
 import { TenantService } from '@app/directory';
 import { AccountService, KEY_MATERIAL, OAuthClientService, OAuthGrantService, PASSWORD_CHECK_RETRY_AFTER_SECONDS, type KeyMaterial, type SignInResult } from '@app/identity';
 import { Csrf } from './csrf.js';
@@ -8,8 +8,8 @@ import type { Exchange } from './exchange.js';
 import { OidcProviderHost } from './oidc-provider.host.js';
 import { consentPage } from './views/consent.view.js';
 import { errorPage, unavailablePage } from './views/error.view.js';
-import { PAGE_CSP } from './views/layout.js';
 import { loginPage } from './views/login.view.js';
+import { sendPage } from './views/send-page.js';
 
 type Details = Awaited<ReturnType<OidcProviderHost['provider']['interactionDetails']>>;
 
@@ -65,7 +65,7 @@ export class InteractionService {
       await work();
     } catch (error) {
       if (!isDatabaseUnavailable(error) || http.res.headersSent) throw error;
-      this.logger.warn(`interaction page unavailable: ${(error as Error).message}`);
+      this.logger.warn(`interaction page unavailable: ${describeFailure(error)}`);
       this.tryAgainLater(http, error instanceof DatabaseUnavailableError ? error.retryAfterSeconds : UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
   }
@@ -218,17 +218,7 @@ export class InteractionService {
   }
 
   private send({ res }: Exchange, status: number, body: string): void {
-    res
-      .writeHead(status, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Content-Length': Buffer.byteLength(body),
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': PAGE_CSP,
-        'X-Frame-Options': 'DENY',
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-      })
-      .end(body);
+    sendPage(res, status, body);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { describeFailure } from '@app/database';
 import { EventLog, TenantService, type EventDraft } from '@app/directory';
 import { ScimError } from '@app/scim';
 import { OAuthAccessTokenStrategy } from './oauth-access-token.strategy.js';
@@ -40,7 +41,7 @@ export class RefusedBodyRecorder {
       };
       await this.events.recordFailure(principal.tenantId, draft, error);
     } catch (failure) {
-      this.logger.warn(`Could not record a refused request body: ${(failure as Error).message}`);
+      this.logger.warn(`Could not record a refused request body: ${describeFailure(failure)}`);
     }
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Database } from '@app/database';
+import { Database, describeFailure } from '@app/database';
 import { ProvisioningEventEntity } from './provisioning-event.entity.js';
 import type { Actor } from './event-log.js';
 
@@ -106,7 +106,7 @@ export class AuthFailureLog {
         }
       });
     } catch (error) {
-      this.logger.warn(`Could not count ${batch.length} authentication failure(s): ${(error as Error).message}`);
+      this.logger.warn(`Could not count ${batch.length} authentication failure(s): ${describeFailure(error)}`);
     }
   }
 }

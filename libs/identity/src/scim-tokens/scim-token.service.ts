@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { IsNull, Not } from 'typeorm';
-import { Database } from '@app/database';
+import { Database, describeFailure } from '@app/database';
 import type { InTransaction } from '../transaction-hook.js';
 import { ScimTokenEntity } from './scim-token.entity.js';
 
@@ -119,7 +119,7 @@ export class ScimTokenService {
       // Bookkeeping: a busy or unreachable database must not fail the request it rides on.
       await this.db
         .transaction((m) => m.update(ScimTokenEntity, { id }, { lastUsedAt: new Date(now) }))
-        .catch((error: Error) => this.logger.warn(`Could not record the use of SCIM token ${id}: ${error.message}`));
+        .catch((error: unknown) => this.logger.warn(`Could not record the use of SCIM token ${id}: ${describeFailure(error)}`));
     }
     return known.principal;
   }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { IsNull, type EntityManager } from 'typeorm';
-import { Database } from '@app/database';
+import { Database, describeFailure } from '@app/database';
 import { AccountEntity, SUPPORT_REALM, type AccountRole } from '../accounts/account.entity.js';
 import { IdentityError } from '../identity.error.js';
 import { hashToken } from '../scim-tokens/scim-token.service.js';
@@ -70,7 +70,7 @@ export class SupportTokenService {
       // Bookkeeping: a busy or unreachable database must not fail the request it rides on.
       await this.db
         .transaction((m) => m.update(SupportTokenEntity, { id: entity.id }, { lastUsedAt: new Date(now) }))
-        .catch((error: Error) => this.logger.warn(`Could not record the use of support token ${entity.id}: ${error.message}`));
+        .catch((error: unknown) => this.logger.warn(`Could not record the use of support token ${entity.id}: ${describeFailure(error)}`));
     }
     return { accountId: account.id, email: account.email, role: account.role, tokenId: entity.id };
   }

@@ -10,6 +10,16 @@ ${code ? html`<p class="who">Error code: <code>${code}</code></p>` : ''}`,
   );
 }
 
+const REFUSED_FORMS: Record<number, string> = {
+  413: 'What was sent is too large.',
+  415: 'What was sent is not a web form.',
+};
+
+/** The page of a sign-in or consent form whose body could not be read (too deep or malformed, too large, of another type). */
+export function refusedFormPage(status: number): string {
+  return errorPage('This form could not be read', `${REFUSED_FORMS[status] ?? 'What was sent is malformed.'} Go back to the form and send it again.`);
+}
+
 /** The page shown while the database cannot serve or too many sign-ins are being checked: the same request works again shortly. */
 export function unavailablePage(): string {
   return layout(
