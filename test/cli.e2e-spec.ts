@@ -55,6 +55,21 @@ describe.each(dialects())('operator CLI on %s', (dialect) => {
   });
   afterAll(() => drop?.());
 
+  it('refuses control characters in names, e-mails and descriptions with exit code 2, as the admin API does', async () => {
+    const cases: [string[], string][] = [
+      [['tenant:create', '--slug', 'cli-ctl', '--name', 'Acme\u0001'], '--name must not contain control characters'],
+      [['support:create', '--email', 'x\u0000@atea.test', '--role', 'viewer'], '--email must not contain control characters'],
+      [['scim-token:create', '--tenant', 'cli-ctl', '--description', 'line\nbreak'], '--description must not contain control characters'],
+    ];
+    for (const [args, message] of cases) {
+      const refused = await cli(env, args);
+      expect(refused).toMatchObject({ code: 2, stdout: '' });
+      expect(refused.stderr).toContain(message);
+    }
+    const listed = await cli(env, ['tenant:list', '--search', 'cli-ctl']);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+  });
+
   it('tenant:list prints the tenants as pure JSON when piped, indented on a terminal', async () => {
     const created = await cli(env, ['tenant:create', '--slug', 'cli-acme', '--name', 'Acme, Inc.']);
     expect(created.code).toBe(0);

@@ -3,7 +3,7 @@ import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, M
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { readFile } from 'node:fs/promises';
-import { parseExtensionAttributes, SchemaExtensionService, TENANT_SLUG_PATTERN, TenantService } from '@app/directory';
+import { NoControlCharacters, parseExtensionAttributes, SchemaExtensionService, TENANT_SLUG_PATTERN, TenantService } from '@app/directory';
 import {
   AccountService,
   generateKeyMaterialEnv,
@@ -24,6 +24,7 @@ export class TenantCreateArgs {
   @IsString()
   @IsNotEmpty({ message: '--name is required' })
   @MaxLength(200)
+  @NoControlCharacters({ message: '--name must not contain control characters' })
   name: string;
 }
 
@@ -55,6 +56,7 @@ export class ScimTokenCreateArgs {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoControlCharacters({ message: '--description must not contain control characters' })
   description?: string;
 }
 
@@ -66,6 +68,7 @@ export class AdminCreateArgs {
   @IsString({ message: '--email is required' })
   @IsNotEmpty({ message: '--email is required' })
   @MaxLength(320)
+  @NoControlCharacters({ message: '--email must not contain control characters' })
   email: string;
 
   /** Deprecated: it leaves the password in the shell history. Accepted with a warning. */
@@ -103,6 +106,7 @@ export class ClientCreateArgs {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @NoControlCharacters({ message: '--name must not contain control characters' })
   name?: string;
 
   @IsOptional()
@@ -160,6 +164,7 @@ export class SupportCreateArgs {
   @IsString({ message: '--email is required' })
   @IsNotEmpty({ message: '--email is required' })
   @MaxLength(320)
+  @NoControlCharacters({ message: '--email must not contain control characters' })
   email: string;
 
   @IsIn(['viewer', 'operator', 'admin'], { message: '--role must be viewer, operator or admin' })

@@ -8,6 +8,7 @@ import { ScimUserExtensionValueEntity, TenantSchemaExtensionEntity } from './ext
 export const DIRECTORY_ENTITIES = [TenantEntity, ScimUserEntity, ScimUserEmailEntity, ScimUserPhoneNumberEntity, ScimGroupEntity, ScimGroupMemberEntity, ProvisioningEventEntity, TenantSchemaExtensionEntity, ScimUserExtensionValueEntity];
 
 export { TenantEntity, type TenantStatus } from './tenants/tenant.entity.js';
+export { NoControlCharacters } from './no-control-characters.js';
 export { TenantService, TenantError, TENANT_SLUG_PATTERN, type TenantDoor } from './tenants/tenant.service.js';
 export { ScimUserService } from './users/scim-user.service.js';
 export { ScimGroupService } from './groups/scim-group.service.js';

@@ -1,6 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+import { ValidateBy, ValidateIf } from 'class-validator';
+
+/** Shared with the operator CLI's flags. */
+export { NoControlCharacters } from '@app/directory';
 
 /** The name of the NotNull constraint: the admin validation pipe reports a null field by it alone. */
 export const NOT_NULL = 'notNull';
@@ -22,19 +25,5 @@ export function OptionalNotNull(api: ApiPropertyOptions = {}): PropertyDecorator
     ApiPropertyOptional({ ...api, nullable: false, description } as ApiPropertyOptions),
     ValidateIf((_object, value) => value !== undefined),
     NotNull(),
-  );
-}
-
-/** C0 and C1 control characters (U+0000-U+001F, U+007F-U+009F): never part of a name, slug, e-mail or description. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Refuses control characters (NUL, line breaks, escape sequences) in text that people read and scripts match; other types are left to @IsString. */
-export function NoControlCharacters(options: ValidationOptions = {}): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'noControlCharacters',
-      validator: { validate: (value) => typeof value !== 'string' || !CONTROL_CHARACTER.test(value), defaultMessage: () => '$property must not contain control characters' },
-    },
-    options,
   );
 }
