@@ -21,7 +21,7 @@ import {spawn, execFile} from "node:child_process";
 import {randomUUID} from "node:crypto";
 import {parseArgs} from "node:util";
 import {fileURLToPath} from "node:url";
-import {START_FLAGS} from "./start-flags.mjs";
+import {START_FLAGS} from "./lib/app.mjs";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, "..");
