@@ -12,16 +12,13 @@
 // the benchmark works in a database of its own and drops it at the end.
 
 import http from "node:http";
-import net from "node:net";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {spawn, execFile} from "node:child_process";
 import {randomUUID} from "node:crypto";
 import {parseArgs} from "node:util";
-import {fileURLToPath} from "node:url";
+import {DIST, cli, cliJson, generatedSecrets, startApp} from "./lib/app.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const {values: opt} = parseArgs({
     options: {
         users: {type: "string", default: "1000000"},
@@ -53,20 +50,6 @@ const adminUrl = process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/";
 const dbName = `atea_cursor_bench_${process.pid}`;
 let app;
 
-function run(cmd, args, env) {
-    return new Promise((resolve) => execFile(cmd, args, {cwd: ROOT, env, maxBuffer: 1 << 24}, (error, stdout, stderr) => resolve({code: error ? error.code ?? 1 : 0, stdout, stderr})));
-}
-const lastJson = (text) => JSON.parse(text.trim().split("\n").filter((l) => l.startsWith("{")).pop());
-
-function freePort() {
-    return new Promise((resolve) => {
-        const server = net.createServer().listen(0, "127.0.0.1", () => {
-            const {port} = server.address();
-            server.close(() => resolve(port));
-        });
-    });
-}
-
 function get(base, token, pathAndQuery) {
     return new Promise((resolve, reject) => {
         const started = process.hrtime.bigint();
@@ -91,8 +74,7 @@ const median = (values) => {
 };
 
 async function main() {
-    const dist = path.join(ROOT, "dist/apps");
-    if (!fs.existsSync(path.join(dist, "api/src/main.js"))) throw new Error("dist/ is missing: npm run build first");
+    if (!fs.existsSync(path.join(DIST, "apps/api/src/main.js"))) throw new Error("dist/ is missing: npm run build first");
     const admin = await mysql.createConnection({uri: adminUrl});
     const [[{v: version}]] = await admin.query("SELECT VERSION() AS v");
     await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -100,14 +82,10 @@ async function main() {
     const dbUrl = new URL(adminUrl);
     dbUrl.pathname = `/${dbName}`;
     const env = {...process.env, DATABASE_URL: dbUrl.toString(), NODE_ENV: "production", LOG_LEVEL: "warn"};
-    const cli = (args) => run(process.execPath, [path.join(dist, "cli/src/main.js"), ...args], env);
-    for (const line of (await cli(["secrets:generate"])).stdout.split("\n")) {
-        const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-        if (m) env[m[1]] = m[2].replace(/^(["'])(.*)\1$/, "$2");
-    }
-    if ((await cli(["migrate"])).code !== 0) throw new Error("migrate failed");
-    const tenant = lastJson((await cli(["tenant:create", "--slug", "bench", "--name", "Bench"])).stdout);
-    const token = lastJson((await cli(["scim-token:create", "--tenant", "bench"])).stdout).token;
+    Object.assign(env, await generatedSecrets(env));
+    await cli(env, ["migrate"]);
+    const tenant = await cliJson(env, ["tenant:create", "--slug", "bench", "--name", "Bench"]);
+    const token = (await cliJson(env, ["scim-token:create", "--tenant", "bench"])).token;
 
     // Fill: one multi-row INSERT per BATCH users, creation times one millisecond apart.
     const db = await mysql.createConnection({uri: dbUrl.toString(), timezone: "Z"});
@@ -132,18 +110,8 @@ async function main() {
     log(`filled ${USERS} users in ${fillSeconds.toFixed(0)} s`);
 
     // The app
-    const port = await freePort();
-    app = spawn(process.execPath, [path.join(dist, "api/src/main.js")], {cwd: ROOT, env: {...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`}, stdio: ["ignore", "ignore", "inherit"]});
-    const scim = `http://127.0.0.1:${port}/scim/v2`;
-    for (let i = 0; ; i++) {
-        try {
-            await get(`http://127.0.0.1:${port}`, "", "/health/ready");
-            break;
-        } catch (error) {
-            if (i > 240) throw error;
-            await new Promise((r) => setTimeout(r, 250));
-        }
-    }
+    app = await startApp({env, stdio: ["ignore", "ignore", "inherit"]});
+    const scim = `${app.url}/scim/v2`;
 
     // Walk the whole list by cursor in pages of 1000, timing each, and keep the cursor of the last page.
     const walkStart = Date.now();
@@ -190,10 +158,7 @@ Cursor walk of the whole list in pages of 1000: ${walkTimes.length} pages in ${w
 }
 
 async function cleanup() {
-    if (app && app.exitCode === null) {
-        app.kill("SIGTERM");
-        await new Promise((r) => app.once("exit", r));
-    }
+    await app?.stop();
     if (opt.keep) {
         log(`kept database ${dbName}`);
         return;

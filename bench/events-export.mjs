@@ -14,20 +14,17 @@
 // the MySQL database named in the URL, created and dropped) holds only the bench's data.
 
 import http from "node:http";
-import net from "node:net";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {spawn, execFileSync} from "node:child_process";
 import {randomUUID} from "node:crypto";
 import {parseArgs} from "node:util";
-import {fileURLToPath} from "node:url";
 import {createRequire} from "node:module";
+import {ROOT, DIST, cli, cliJson, generatedSecrets, startApp} from "./lib/app.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(path.join(ROOT, "package.json"));
-const MAIN = path.join(ROOT, "dist/apps/api/src/main.js");
-const CLI = path.join(ROOT, "dist/apps/cli/src/main.js");
+const MAIN = path.join(DIST, "apps/api/src/main.js");
+const CLI = path.join(DIST, "apps/cli/src/main.js");
 
 const USAGE = `usage: node bench/events-export.mjs [options]
   --events LIST          comma-separated event counts, one measurement each (default 10000,100000)
@@ -70,22 +67,18 @@ const mysql = databaseUrl.startsWith("mysql:");
 const env = {...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn"};
 if (mysql) {
   await withMysql(new URL("/", databaseUrl).toString(), async (c) => c.query(`CREATE DATABASE IF NOT EXISTS \`${dbName()}\``));
-  for (const line of cli(["secrets:generate"], false).split("\n")) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line);
-    if (match) env[match[1]] = match[2].replace(/^'(.*)'$/, "$1");
-  }
+  Object.assign(env, await generatedSecrets(env));
 }
 
 let server;
 try {
-  cli(["migrate"]);
-  const tenant = cli(["tenant:create", "--slug", `bench-${Date.now().toString(36)}`, "--name", "Export bench"]);
-  const support = cli(["support:create", "--email", `bench-${randomUUID()}@atea.test`, "--role", "viewer"]);
+  await cli(env, ["migrate"]);
+  const tenant = await cliJson(env, ["tenant:create", "--slug", `bench-${Date.now().toString(36)}`, "--name", "Export bench"]);
+  const support = await cliJson(env, ["support:create", "--email", `bench-${randomUUID()}@atea.test`, "--role", "viewer"]);
 
-  const port = await freePort();
   const heapMb = Number(opts["heap-mb"]) || 96;
-  server = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, MAIN], {env: {...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`}, stdio: ["ignore", "ignore", "inherit"]});
-  await waitReady(port);
+  server = await startApp({env, nodeArgs: [`--max-old-space-size=${heapMb}`], stdio: ["ignore", "ignore", "inherit"]});
+  const {port} = server;
 
   console.log(`# events export: ${mysql ? "MySQL/MariaDB" : "SQLite"}, Node ${process.version}, ${os.cpus().length} CPUs, service heap limit ${heapMb} MiB`);
   console.log("| events | format | bytes | seconds | events/s | RSS before (MiB) | peak RSS while streaming (MiB) |");
@@ -106,16 +99,9 @@ try {
     }
   }
 } finally {
-  server?.kill("SIGTERM");
-  if (server) await new Promise((resolve) => server.once("exit", resolve));
+  await server?.stop();
   if (mysql) await withMysql(new URL("/", databaseUrl).toString(), async (c) => c.query(`DROP DATABASE IF EXISTS \`${dbName()}\``));
   fs.rmSync(tmp, {recursive: true, force: true});
-}
-
-/** Runs the built CLI; its stdout parsed as JSON (or as text). */
-function cli(args, json = true) {
-  const out = execFileSync(process.execPath, [CLI, ...args], {env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]});
-  return json ? JSON.parse(out) : out;
 }
 
 function dbName() {
@@ -192,29 +178,4 @@ async function exportOnce(port, token, tenant, format, pid) {
 function rssMiB(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitReady(port) {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const ok = await new Promise((resolve) => {
-      http.get({host: "127.0.0.1", port, path: "/health/ready"}, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      }).on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("the service did not become ready");
 }

@@ -13,16 +13,14 @@
 // load goes to loopback only; every phase is bounded in time.
 
 import http from "node:http";
-import net from "node:net";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {spawn, spawnSync} from "node:child_process";
+import {spawnSync} from "node:child_process";
 import {randomUUID} from "node:crypto";
 import {parseArgs} from "node:util";
-import {fileURLToPath} from "node:url";
+import {ROOT, DIST, cli, cliJson, freePort, startApp} from "./lib/app.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD_DIR = path.join(ROOT, "node_modules/.cache/atea-login-flood");
 const ENTRA_REDIRECT = "https://portal.azure.com/TokenAuthorize";
 
@@ -68,9 +66,8 @@ process.on("exit", () => {
 
 function build() {
     if (opt["no-build"]) {
-        const dist = path.join(ROOT, "dist");
-        if (!fs.existsSync(path.join(dist, "apps/api/src/main.js"))) throw new Error("no dist/: run npm run build, or leave out --no-build");
-        return dist;
+        if (!fs.existsSync(path.join(DIST, "apps/api/src/main.js"))) throw new Error("no dist/: run npm run build, or leave out --no-build");
+        return DIST;
     }
     // A private build (under node_modules, so that packages resolve), leaving dist/ to others.
     fs.mkdirSync(BUILD_DIR, {recursive: true});
@@ -80,23 +77,6 @@ function build() {
     const r = spawnSync(path.join(ROOT, "node_modules/.bin/nest"), ["build", "-p", path.relative(ROOT, tsconfig)], {cwd: ROOT, encoding: "utf8"});
     if (r.status !== 0) throw new Error(`nest build failed:\n${r.stdout}\n${r.stderr}`);
     return path.join(BUILD_DIR, "out");
-}
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const {port} = server.address();
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-function cli(dist, env, args, input) {
-    const r = spawnSync(process.execPath, [path.join(dist, "apps/cli/src/main.js"), ...args], {cwd: ROOT, env, encoding: "utf8", input: input ?? ""});
-    if (r.status !== 0) throw new Error(`cli ${args[0]} failed: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split("\n").pop());
 }
 
 async function startServer(dist, extraEnv) {
@@ -114,31 +94,21 @@ async function startServer(dist, extraEnv) {
         NODE_ENV: "production",
         ...extraEnv,
     };
-    cli(dist, env, ["migrate"]);
-    cli(dist, env, ["tenant:create", "--slug", "quiet", "--name", "Quiet"]);
-    const scimToken = cli(dist, env, ["scim-token:create", "--tenant", "quiet"]).token;
-    cli(dist, env, ["tenant:create", "--slug", "target", "--name", "Target"]);
-    const client = cli(dist, env, ["client:create", "--tenant", "target"]);
-    const child = spawn(process.execPath, [path.join(dist, "apps/api/src/main.js")], {cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"]});
-    children.add(child);
-    for (let i = 0; i < 300; i++) {
-        const ready = await request("GET", `${url}/health/ready`).catch(() => null);
-        if (ready?.status === 200) break;
-        if (i === 299) throw new Error("the app did not become ready");
-        await new Promise((r) => setTimeout(r, 200));
-    }
+    await cli(env, ["migrate"], {dist});
+    await cli(env, ["tenant:create", "--slug", "quiet", "--name", "Quiet"], {dist});
+    const scimToken = (await cliJson(env, ["scim-token:create", "--tenant", "quiet"], {dist})).token;
+    await cli(env, ["tenant:create", "--slug", "target", "--name", "Target"], {dist});
+    const client = await cliJson(env, ["client:create", "--tenant", "target"], {dist});
+    const app = await startApp({env, dist, port, stdio: ["ignore", "ignore", "inherit"]});
+    children.add(app.child);
     return {
         url,
         scimToken,
         clientId: client.client_id,
         async stop() {
-            const exited = new Promise((r) => child.once("exit", r));
-            child.kill("SIGTERM");
-            // Sign-ins still queued when the flood stopped may hold the shutdown: not for long.
-            const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-            await exited;
-            clearTimeout(kill);
-            children.delete(child);
+            // Sign-ins still queued when the flood stopped may hold the shutdown: stop() kills after 10 s.
+            await app.stop();
+            children.delete(app.child);
             fs.rmSync(dir, {recursive: true, force: true});
         },
     };

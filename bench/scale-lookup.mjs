@@ -11,15 +11,13 @@
 // Lookups go in blocks that alternate between the two tenants (small, big, small, big, …) so that
 // other work on the machine hits both alike; figures are medians over blocks of each tenant.
 // Targets: p50 big/small within 1.2x, RSS under 200 MiB. Runs the built app (dist/).
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
-import { START_FLAGS } from './start-flags.mjs';
+import { ROOT as root, START_FLAGS, cli, cliJson, generatedSecrets, startApp } from './lib/app.mjs';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
 const { values: opt } = parseArgs({
   options: {
     small: { type: 'string', default: '1000' },
@@ -35,20 +33,11 @@ const LOOKUPS = Number(opt.lookups);
 const BLOCKS = Number(opt.blocks);
 const CONCURRENCY = Number(opt.concurrency);
 const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (line) => console.log(line);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-const cli = async (env, ...args) => (await run('node', [join(root, 'dist/apps/cli/src/main.js'), ...args], { env, maxBuffer: 1 << 20 })).stdout;
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 
 if (!existsSync(join(root, 'dist/apps/api/src/main.js'))) await run('npm', ['run', 'build'], { cwd: root });
 log(`load average at start: ${loadavg()}`);
@@ -60,18 +49,12 @@ const url = new URL(server.toString());
 url.pathname = `/${name}`;
 let app;
 try {
-  const secrets = Object.fromEntries(
-    (await cli({ ...process.env }, 'secrets:generate'))
-      .split('\n')
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'(.*)'$/, '$1')]),
-  );
-  const env = { ...process.env, ...secrets, DATABASE_URL: url.toString() };
-  await cli(env, 'migrate');
+  const env = { ...process.env, ...(await generatedSecrets()), DATABASE_URL: url.toString() };
+  await cli(env, ['migrate']);
   const tenants = {};
   for (const [label, users] of [['small', SMALL], ['big', BIG]]) {
-    const { id } = JSON.parse(await cli(env, 'tenant:create', '--slug', `lookup-${label}`, '--name', label));
-    const { token } = JSON.parse(await cli(env, 'scim-token:create', '--tenant', `lookup-${label}`));
+    const { id } = await cliJson(env, ['tenant:create', '--slug', `lookup-${label}`, '--name', label]);
+    const { token } = await cliJson(env, ['scim-token:create', '--tenant', `lookup-${label}`]);
     tenants[label] = { id, token, users };
   }
   await admin.query(`USE \`${name}\``);
@@ -90,14 +73,11 @@ try {
   }
   await admin.query('ANALYZE TABLE scim_users');
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn('node', [...START_FLAGS, join(root, 'dist/apps/api/src/main.js')], {
+  app = await startApp({
+    nodeArgs: START_FLAGS,
     // One tenant's lookups at a concurrency of 8 measure lookups, not the per-tenant limits: lifted.
     env: {
       ...env,
-      PORT: String(port),
-      PUBLIC_URL: base,
       NODE_ENV: 'production',
       LOG_LEVEL: 'error',
       DATABASE_MIGRATE_ON_START: 'false',
@@ -105,13 +85,8 @@ try {
       SCIM_RATE_LIMIT_BURST: '100000',
       SCIM_CONCURRENCY_PER_TENANT: '1000',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  app = child;
-  for (let i = 0; !(await fetch(`${base}/health/ready`).then((r) => r.ok, () => false)); i++) {
-    if (i > 300) throw new Error('the app did not become ready');
-    await sleep(200);
-  }
+  const base = app.url;
 
   /** `count` lookups in the tenant, half hits and half misses, CONCURRENCY at a time; latencies by kind. */
   async function lookups(t, count) {
@@ -150,7 +125,7 @@ try {
       per[label].hitP99.push(percentile(hits, 99));
       per[label].missP99.push(percentile(misses, 99));
       per[label].errors += r.errors;
-      rss.push(rssMiB(child.pid));
+      rss.push(rssMiB(app.pid));
     }
   }
   log(`\n| tenant users | hit p50 ms | hit p99 ms | miss p50 ms | miss p99 ms | errors |`);
@@ -164,11 +139,7 @@ try {
   log(`RSS while serving: median ${median(rss).toFixed(0)} MiB, max ${Math.max(...rss).toFixed(0)} MiB (target under 200 MiB)`);
   log(`${LOOKUPS} lookups per tenant in ${BLOCKS} alternating blocks at concurrency ${CONCURRENCY}; load average at end: ${loadavg()}`);
 } finally {
-  if (app && app.exitCode === null) {
-    const exited = new Promise((r) => app.once('exit', r));
-    app.kill('SIGTERM');
-    await exited;
-  }
+  await app?.stop();
   await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await admin.end();
 }

@@ -13,17 +13,15 @@
 // On the single node every tenant goes to one instance; on Galera tenants alternate between A and B.
 // After a 5 s warm-up, steps go up through --tenants and stop at the first whose p99 is above --p99 ms or that had errors.
 // Runs the built app (dist/; `npm run build` first if it is missing).
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { galeraMissing, startCluster } from '../test/galera/cluster.mjs';
-import { START_FLAGS } from './start-flags.mjs';
+import { ROOT as root, START_FLAGS, cli, cliJson, generatedSecrets, startApp } from './lib/app.mjs';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
 const { values: opt } = parseArgs({
   options: {
     target: { type: 'string', default: 'both' },
@@ -46,13 +44,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const run = promisify(execFile);
 const log = (line) => console.log(line);
 
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 const rssMiB = (pid) => {
   try {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
@@ -62,8 +53,6 @@ const rssMiB = (pid) => {
 };
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
-const cli = async (env, ...args) => (await run('node', [join(root, 'dist/apps/cli/src/main.js'), ...args], { env, maxBuffer: 1 << 20 })).stdout;
-
 /** Runs `work` on each item, `width` at a time. */
 async function each(items, width, work) {
   let next = 0;
@@ -72,46 +61,21 @@ async function each(items, width, work) {
   }));
 }
 
-async function secrets() {
-  const out = await cli({ ...process.env }, 'secrets:generate');
-  return Object.fromEntries(
-    out
-      .split('\n')
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => {
-        const at = line.indexOf('=');
-        return [line.slice(0, at), line.slice(at + 1).replace(/^'(.*)'$/, '$1')];
-      }),
-  );
-}
-
 /** Migrates the database, makes MAX_TENANTS tenants with a SCIM token each. */
 async function prepare(env) {
-  await cli(env, 'migrate');
+  await cli(env, ['migrate']);
   const slugs = Array.from({ length: MAX_TENANTS }, (_, i) => `scale-${i}`);
   const tokens = [];
   await each(slugs, 4, async (slug) => {
-    await cli(env, 'tenant:create', '--slug', slug, '--name', slug);
-    tokens.push(JSON.parse(await cli(env, 'scim-token:create', '--tenant', slug)).token);
+    await cli(env, ['tenant:create', '--slug', slug, '--name', slug]);
+    tokens.push((await cliJson(env, ['scim-token:create', '--tenant', slug])).token);
   });
   return tokens;
 }
 
 async function startInstance(env) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn('node', [...START_FLAGS, join(root, 'dist/apps/api/src/main.js')], {
-    env: { ...env, PORT: String(port), PUBLIC_URL: base, NODE_ENV: 'production', LOG_LEVEL: 'error', DATABASE_MIGRATE_ON_START: 'false' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) break;
-    } catch {}
-    if (i > 300 || child.exitCode !== null) throw new Error('the app did not become ready');
-    await sleep(200);
-  }
-  return { base, pid: child.pid, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
+  const app = await startApp({ env: { ...env, NODE_ENV: 'production', LOG_LEVEL: 'error', DATABASE_MIGRATE_ON_START: 'false' }, nodeArgs: START_FLAGS });
+  return { base: app.url, pid: app.pid, stop: app.stop };
 }
 
 /** One tenant's incremental cycle at RATE requests per second for `seconds`; latencies in ms. */
@@ -238,7 +202,7 @@ async function galera(base) {
 
 if (!existsSync(join(root, 'dist/apps/api/src/main.js'))) await run('npm', ['run', 'build'], { cwd: root });
 log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-const base = { ...process.env, ...(await secrets()) };
+const base = { ...process.env, ...(await generatedSecrets()) };
 const results = [];
 if (opt.target !== 'galera') results.push(await single(base));
 if (opt.target !== 'single') results.push(await galera(base));

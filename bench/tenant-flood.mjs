@@ -8,14 +8,12 @@
 // MySQL: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/), a database of its own, dropped after.
 // The service runs with its default rate limits (SCIM_RATE_LIMIT_PER_SECOND and _BURST), or the
 // values in the environment.
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { START_FLAGS } from './start-flags.mjs';
+import { START_FLAGS, cli, cliJson, generatedSecrets, startApp } from './lib/app.mjs';
 
 /** The flooding tenant: `connections` loops of lookups and creates, as fast as answers come. */
 async function flood(base, token, connections, stop) {
@@ -50,7 +48,6 @@ if (!isMainThread) {
   process.exit(0);
 }
 
-const root = resolve(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
@@ -60,14 +57,6 @@ const { values: opt } = parseArgs({
 });
 const SECONDS = Number(opt.seconds);
 const QUIET_RATE = 25;
-
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 
 async function database() {
   if (opt.database === 'sqlite') {
@@ -82,17 +71,9 @@ async function database() {
   await c.end();
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  const secrets = execFileSync(process.execPath, [join(root, 'dist/apps/cli/src/main.js'), 'secrets:generate'], { encoding: 'utf8' });
-  const env = Object.fromEntries(
-    secrets
-      .split('\n')
-      .map((l) => /^([A-Z_]+)=(.*)$/.exec(l))
-      .filter(Boolean)
-      .map(([, k, v]) => [k, v.replace(/^'(.*)'$/, '$1')]),
-  );
   return {
     url: url.toString(),
-    env,
+    env: await generatedSecrets(),
     drop: async () => {
       const d = await mysql.createConnection({ uri: admin });
       await d.query(`DROP DATABASE IF EXISTS \`${name}\``);
@@ -146,23 +127,16 @@ async function quiet(base, token, userIds, seconds) {
 }
 
 const db = await database();
-const port = await freePort();
-const env = { ...process.env, ...db.env, DATABASE_URL: db.url, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' };
-const cli = (...args) => JSON.parse(execFileSync(process.execPath, [join(root, 'dist/apps/cli/src/main.js'), ...args], { env, encoding: 'utf8' }));
-cli('migrate');
-const app = spawn(process.execPath, [...START_FLAGS, join(root, 'dist/apps/api/src/main.js')], { env: { ...env, DATABASE_MIGRATE_ON_START: 'false' }, stdio: 'inherit' });
+const env = { ...process.env, ...db.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+let app;
 try {
-  const base = `http://127.0.0.1:${port}/scim/v2`;
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (i > 300) throw new Error('the service did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  cli('tenant:create', '--slug', 'quiet', '--name', 'Quiet');
-  cli('tenant:create', '--slug', 'flood', '--name', 'Flood');
-  const quietToken = cli('scim-token:create', '--tenant', 'quiet').token;
-  const floodToken = cli('scim-token:create', '--tenant', 'flood').token;
+  await cli(env, ['migrate']);
+  app = await startApp({ env: { ...env, DATABASE_MIGRATE_ON_START: 'false' }, nodeArgs: START_FLAGS });
+  const base = `${app.url}/scim/v2`;
+  await cli(env, ['tenant:create', '--slug', 'quiet', '--name', 'Quiet']);
+  await cli(env, ['tenant:create', '--slug', 'flood', '--name', 'Flood']);
+  const quietToken = (await cliJson(env, ['scim-token:create', '--tenant', 'quiet'])).token;
+  const floodToken = (await cliJson(env, ['scim-token:create', '--tenant', 'flood'])).token;
   const userIds = [];
   for (let i = 0; i < 20; i++) {
     const res = await fetch(`${base}/Users`, {
@@ -199,7 +173,6 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  app.kill('SIGTERM');
-  await new Promise((r) => app.once('exit', r));
+  await app?.stop();
   await db.drop();
 }
