@@ -147,6 +147,28 @@ describe.each(dialects())('What the authorization server emits and accepts, on %
       expect(await jwt.json()).toMatchObject({ error: 'invalid_client' });
     });
 
+    it('refuses a response type other than code, and every grant it does not advertise', async () => {
+      for (const type of ['token', 'id_token', 'code id_token', 'code token']) {
+        const res = await new TestBrowser(t.url).get(authorizationPath({ clientId: client.clientId, params: { response_type: type } }));
+        const location = res.headers.get('location');
+        if (location) {
+          const back = new URL(location);
+          expect(`${back.origin}${back.pathname}`).toBe(ENTRA_REDIRECT);
+          const answer = new URLSearchParams(back.hash.slice(1) || back.search);
+          // A type that would answer in the fragment fails on its response mode first (invalid_request).
+          expect(answer.get('error'), `${type}: ${answer.get('error_description')}`).toMatch(/^(unsupported_response_type|invalid_request)$/);
+          for (const issued of ['code', 'access_token', 'id_token']) expect(answer.get(issued)).toBeNull();
+        } else {
+          expect(res.status, type).toBe(400);
+        }
+      }
+      for (const grant of ['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer']) {
+        const res = await tokenRequest(t, { grant_type: grant, username: 'a', password: 'b', device_code: 'c', assertion: 'd' }, { ...client, method: 'basic' });
+        expect(res.status, grant).toBe(400);
+        expect(res.body.error, grant).toBe('unsupported_grant_type');
+      }
+    });
+
     it('refuses a response mode other than query', async () => {
       for (const mode of ['form_post', 'fragment']) {
         const res = await new TestBrowser(t.url).get(authorizationPath({ clientId: client.clientId, params: { response_mode: mode } }));
