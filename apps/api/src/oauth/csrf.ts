@@ -14,8 +14,9 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
 
 /**
  * Signed double-submit CSRF protection for the interaction forms: a random cookie (path
- * `/interaction` under PUBLIC_URL's path, HttpOnly, SameSite=Lax) and a form field holding the HMAC of that cookie and the
- * interaction uid. A forged cross-site post has neither the cookie's value nor the key.
+ * `/interaction` under PUBLIC_URL's path, HttpOnly, SameSite=Lax) and a form field holding the HMAC
+ * of that cookie and the interaction uid. A forged cross-site post has neither the cookie's value
+ * nor the key.
  */
 export class Csrf {
   /**
