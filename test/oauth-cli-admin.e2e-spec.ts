@@ -1,3 +1,7 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { COMMANDS } from '../apps/cli/src/commands.js';
 import type { CommandIo } from '../apps/cli/src/password-input.js';
@@ -80,5 +84,56 @@ describe('admin:create without --password', () => {
     const created = await create('flag@example.test', { stdin: Readable.from([]), stderr: err.stream }, { password: 'an old-style password' });
     expect(Object.keys(created).sort()).toEqual(['email', 'id']);
     expect(err.text()).toMatch(/^warning: --password leaves the password in the shell history/);
+  });
+});
+
+/** The built CLI as an operator runs it, `printf '…' | npm run -s cli -- admin:create …`: a process whose standard input is a pipe. */
+describe('admin:create as a process, the password piped in', () => {
+  const root = resolve(import.meta.dirname, '..');
+  let t: TestApp;
+  let tenant: { id: string; slug: string };
+  let clientId: string;
+  let cwd: string;
+
+  beforeAll(async () => {
+    // The test runs the CLI as built: build it first when the sources changed.
+    execFileSync(process.execPath, [join(root, 'scripts/build-if-stale.mjs')], { cwd: root, stdio: 'inherit' });
+    t = await startApp('sqlite');
+    tenant = await t.tenant();
+    clientId = (await t.client(tenant.id)).clientId;
+    cwd = mkdtempSync(join(tmpdir(), 'atea-cli-pipe-'));
+  }, 600_000);
+  afterAll(async () => {
+    await t?.close();
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
+  });
+
+  const cli = (args: string[], input: string) =>
+    spawnSync(process.execPath, [join(root, 'dist/apps/cli/src/main.js'), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'error' },
+      input,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('creates the admin with the piped password, prints no password, and the admin signs in with it', async () => {
+    const run = cli(['admin:create', '--tenant', tenant.slug, '--email', 'pipe-process@example.test'], 'a passphrase from a pipe\n');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    const printed = JSON.parse(run.stdout) as Record<string, string>;
+    expect(Object.keys(printed).sort()).toEqual(['email', 'id']);
+    expect(run.stdout).not.toContain('a passphrase from a pipe');
+    const { redirect } = await authorizeAsAdmin(t, { clientId }, { email: 'pipe-process@example.test', password: 'a passphrase from a pipe' });
+    expect(redirect.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('generates a password when the pipe is empty, and prints it once', async () => {
+    const run = cli(['admin:create', '--tenant', tenant.slug, '--email', 'pipe-empty@example.test'], '');
+    expect(run.status, run.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout) as Record<string, string>;
+    expect(Object.keys(printed).sort()).toEqual(['email', 'id', 'password']);
+    const { redirect } = await authorizeAsAdmin(t, { clientId }, { email: 'pipe-empty@example.test', password: printed.password });
+    expect(redirect.searchParams.get('code')).toBeTruthy();
   });
 });

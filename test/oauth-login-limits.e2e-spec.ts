@@ -2,6 +2,7 @@ import { Database } from '@app/database';
 import { AccountEntity } from '@app/identity';
 import { dialects, startApp, type TestApp } from './support/test-app.js';
 import { csrfOf, startAuthorization, type TestBrowser } from './support/oauth.js';
+import { adminClient, supportAccount } from './support/admin.js';
 
 let ipCounter = 0;
 /** Every post comes from an address of its own (TRUST_PROXY is on): only the account's own limit counts. */
@@ -90,11 +91,12 @@ describe.each(dialects())('Sign-in limits under parallel posts on %s', (dialect)
 
 describe('The password-check queue', () => {
   let t: TestApp;
+  let tenantId: string;
   let clientId: string;
 
   beforeAll(async () => {
     t = await startApp('sqlite', { TRUST_PROXY: 'true', LOGIN_CHECK_CONCURRENCY: '1', LOGIN_CHECK_QUEUE: '2' });
-    const tenantId = (await t.tenant()).id;
+    tenantId = (await t.tenant()).id;
     clientId = (await t.client(tenantId)).clientId;
   });
   afterAll(() => t?.close());
@@ -119,5 +121,33 @@ describe('The password-check queue', () => {
     // The same forms work once the flood is over.
     const res = await forms[0]('nobody-again@example.test', 'not a password');
     expect(res.status).toBe(401);
+  });
+
+  it('is the one the admin API hashes new passwords in: creating and resetting admins answer 503 with Retry-After once it is full', async () => {
+    const support = adminClient(t.url, (await supportAccount(t, 'operator')).token);
+    const expectBusyOrDone = (responses: Array<{ status: number; headers: Record<string, string>; body: any }>, done: number) => {
+      const statuses = responses.map((r) => r.status);
+      expect(statuses.every((s) => s === done || s === 503), statuses.join(',')).toBe(true);
+      expect(count(statuses, done)).toBeGreaterThanOrEqual(3);
+      const busy = responses.filter((r) => r.status === 503);
+      expect(busy.length).toBeGreaterThan(0);
+      for (const res of busy) {
+        expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/try again/) });
+      }
+    };
+
+    const created = await Promise.all(Array.from({ length: 16 }, (_, i) => support.post(`/tenants/${tenantId}/admins`, { email: `queued-${i}@example.test` })));
+    expectBusyOrDone(created, 201);
+    // A refused create leaves no account behind.
+    const listed = await support.get(`/tenants/${tenantId}/admins?limit=100`);
+    const made = created.filter((r) => r.status === 201).map((r) => r.body.email as string);
+    expect(listed.body.items.map((a: { email: string }) => a.email).sort()).toEqual(made.sort());
+
+    const id = created.find((r) => r.status === 201)!.body.id as string;
+    const resets = await Promise.all(Array.from({ length: 16 }, () => support.post(`/tenants/${tenantId}/admins/${id}/reset-password`)));
+    expectBusyOrDone(resets, 200);
+    // Once the queue has room again, a reset goes through.
+    expect((await support.post(`/tenants/${tenantId}/admins/${id}/reset-password`)).status).toBe(200);
   });
 });

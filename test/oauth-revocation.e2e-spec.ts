@@ -95,4 +95,35 @@ describe.each(dialects())('OAuth credentials of a suspended tenant or a disabled
       await second.close();
     }
   });
+
+  it.runIf(dialect === 'mysql')("refuses a suspended tenant's access token on another instance within 5 seconds, as its SCIM tokens", async () => {
+    const second = await bootApp(t.databaseUrl, { PUBLIC_URL: t.url });
+    try {
+      const tenant = await t.tenant();
+      const mine = await authorizedTokens(t, tenant.id);
+      const oauthThere = scimClient(second.scimUrl, mine.accessToken);
+      const scimThere = scimClient(second.scimUrl, tenant.token);
+      // The other instance has just seen both tokens valid (and remembers so).
+      expect((await oauthThere.get('/Users')).status).toBe(200);
+      expect((await scimThere.get('/Users')).status).toBe(200);
+      const suspendedAt = Date.now();
+      expect((await support.post(`/tenants/${tenant.id}/suspend`)).status).toBe(200);
+      const refusedAfter = async (client: typeof oauthThere) => {
+        let res = await client.get('/Users');
+        while (res.status === 200 && Date.now() - suspendedAt < 8_000) {
+          await new Promise((r) => setTimeout(r, 250));
+          res = await client.get('/Users');
+        }
+        expect(res.status).toBe(403);
+        expect(res.body.detail).toMatch(/suspended/);
+        return Date.now() - suspendedAt;
+      };
+      const [oauthMs, scimMs] = await Promise.all([refusedAfter(oauthThere), refusedAfter(scimThere)]);
+      // 5 s of cache, plus generous room for a slow machine.
+      expect(oauthMs).toBeLessThan(7_000);
+      expect(scimMs).toBeLessThan(7_000);
+    } finally {
+      await second.close();
+    }
+  });
 });

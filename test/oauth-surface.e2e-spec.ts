@@ -1,4 +1,5 @@
 import { dialects, startApp, type TestApp } from './support/test-app.js';
+import { scimClient } from './support/scim-client.js';
 import {
   authorizationPath,
   csrfOf,
@@ -146,6 +147,28 @@ describe.each(dialects())('What the authorization server emits and accepts, on %
       expect(await jwt.json()).toMatchObject({ error: 'invalid_client' });
     });
 
+    it('refuses a response type other than code, and every grant it does not advertise', async () => {
+      for (const type of ['token', 'id_token', 'code id_token', 'code token']) {
+        const res = await new TestBrowser(t.url).get(authorizationPath({ clientId: client.clientId, params: { response_type: type } }));
+        const location = res.headers.get('location');
+        if (location) {
+          const back = new URL(location);
+          expect(`${back.origin}${back.pathname}`).toBe(ENTRA_REDIRECT);
+          const answer = new URLSearchParams(back.hash.slice(1) || back.search);
+          // A type that would answer in the fragment fails on its response mode first (invalid_request).
+          expect(answer.get('error'), `${type}: ${answer.get('error_description')}`).toMatch(/^(unsupported_response_type|invalid_request)$/);
+          for (const issued of ['code', 'access_token', 'id_token']) expect(answer.get(issued)).toBeNull();
+        } else {
+          expect(res.status, type).toBe(400);
+        }
+      }
+      for (const grant of ['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer']) {
+        const res = await tokenRequest(t, { grant_type: grant, username: 'a', password: 'b', device_code: 'c', assertion: 'd' }, { ...client, method: 'basic' });
+        expect(res.status, grant).toBe(400);
+        expect(res.body.error, grant).toBe('unsupported_grant_type');
+      }
+    });
+
     it('refuses a response mode other than query', async () => {
       for (const mode of ['form_post', 'fragment']) {
         const res = await new TestBrowser(t.url).get(authorizationPath({ clientId: client.clientId, params: { response_mode: mode } }));
@@ -212,5 +235,65 @@ describe('Cookies behind TLS termination', () => {
     for (const line of cookies) expect(line, line).toMatch(/;\s*secure/i);
     const body = await discovery(t);
     expect(body.token_endpoint).toBe(`${PUBLIC}/oauth/token`);
+  });
+});
+
+describe('PUBLIC_URL with a path, behind a proxy that strips it', () => {
+  let t: TestApp;
+  let admin: { email: string; password: string };
+  let client: { clientId: string; clientSecret: string };
+  const PUBLIC = 'https://gateway.example.test/atea';
+
+  /** The path the proxy passes on for a URL the browser was sent to, which must be under PUBLIC_URL. */
+  const behindProxy = (url: string | null): string => {
+    expect(url?.startsWith(`${PUBLIC}/`), String(url)).toBe(true);
+    return url!.slice(PUBLIC.length);
+  };
+  const cookiePath = (res: Response, name: string) =>
+    /;\s*path=([^;]+)/i.exec(res.headers.getSetCookie().find((line) => line.startsWith(`${name}=`)) ?? '')?.[1];
+
+  beforeAll(async () => {
+    t = await startApp('sqlite', { PUBLIC_URL: PUBLIC });
+    const tenant = await t.tenant();
+    admin = await t.admin(tenant.id);
+    client = await t.client(tenant.id);
+  });
+  afterAll(() => t?.close());
+
+  it('keeps the path in discovery, every redirect, form action and cookie path; the dialog ends in a token for the SCIM API', async () => {
+    const body = await discovery(t);
+    expect(body).toMatchObject({ issuer: `${PUBLIC}/oauth`, authorization_endpoint: `${PUBLIC}/oauth/auth`, token_endpoint: `${PUBLIC}/oauth/token` });
+    for (const url of urlsIn(body)) expect(url === `${PUBLIC}/oauth` || url.startsWith(`${PUBLIC}/oauth/`), url).toBe(true);
+
+    const browser = new TestBrowser(t.url);
+    const start = await browser.get(authorizationPath({ clientId: client.clientId }));
+    const loginPath = behindProxy(start.headers.get('location'));
+    const uid = uidOf(loginPath);
+    // A browser sends a cookie only under its path: the paths it sees, PUBLIC_URL's path included.
+    expect(cookiePath(start, '_interaction')).toBe(`/atea/interaction/${uid}`);
+    expect(cookiePath(start, '_interaction_resume')).toBe(`/atea/oauth/auth/${uid}`);
+    const page = await browser.get(loginPath);
+    const loginHtml = await page.text();
+    expect(loginHtml).toContain(`action="/atea/interaction/${uid}/login"`);
+    expect(cookiePath(page, 'atea_csrf')).toBe('/atea/interaction');
+
+    const login = await browser.post(`/interaction/${uid}/login`, { csrf: csrfOf(loginHtml), email: admin.email, password: admin.password });
+    expect(login.status).toBe(303);
+    expect(behindProxy(login.headers.get('location'))).toBe(`/oauth/auth/${uid}`);
+    const toConsent = await browser.get(`/oauth/auth/${uid}`);
+    const consentPath = behindProxy(toConsent.headers.get('location'));
+    const consentUid = uidOf(consentPath);
+    const consentPage = await browser.get(consentPath);
+    const consentHtml = await consentPage.text();
+    expect(consentHtml).toContain(`action="/atea/interaction/${consentUid}/consent"`);
+    const decided = await browser.post(`/interaction/${consentUid}/consent`, { csrf: csrfOf(consentHtml), decision: 'allow' });
+    const final = await browser.get(behindProxy(decided.headers.get('location')));
+    const back = new URL(final.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe(ENTRA_REDIRECT);
+    expect(back.searchParams.get('iss')).toBe(`${PUBLIC}/oauth`);
+
+    const token = await tokenRequest(t, { grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: ENTRA_REDIRECT }, { ...client, method: 'basic' });
+    expect(token.status, JSON.stringify(token.body)).toBe(200);
+    expect((await scimClient(t.scimUrl, token.body.access_token as string).get('/Users')).status).toBe(200);
   });
 });

@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { TenantService } from '@app/directory';
@@ -90,6 +92,71 @@ describe.runIf(available)('the Authorize dialog in a real browser', () => {
     const redirect = new URL(page.url());
     expect(redirect.searchParams.get('error')).toBe('access_denied');
     expect(redirect.searchParams.get('state')).toBe('no-js');
+    await context.close();
+  });
+});
+
+/** A reverse proxy that serves the service under `prefix` and strips it, as a shared gateway would. */
+async function strippingProxy(prefix: string, target: () => string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    if (!req.url?.startsWith(`${prefix}/`)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const upstream = new URL(target());
+    const forwarded = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url.slice(prefix.length), headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forwarded.on('error', () => res.writeHead(502).end());
+    req.pipe(forwarded);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}` };
+}
+
+describe.runIf(available)('the Authorize dialog in a real browser, served under a path by a proxy', () => {
+  let t: TestApp;
+  let proxy: { server: Server; url: string };
+  let browser: Browser;
+  let admin: { email: string; password: string };
+  let client: { clientId: string; clientSecret: string };
+
+  beforeAll(async () => {
+    proxy = await strippingProxy('/atea', () => t.url);
+    t = await startApp('sqlite', { PUBLIC_URL: proxy.url });
+    const tenant = await t.app.get(TenantService).create('acme-gw', 'Acme Gateway');
+    admin = await t.admin(tenant.id, 'jane.admin@acme-gw.test');
+    client = await t.client(tenant.id);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    proxy?.server.close();
+  });
+
+  it('signs in and consents through the proxy: cookies and forms stay under the path, the issuer names it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.route('https://portal.azure.com/**', (route) => route.fulfill({ status: 200, body: 'ok' }));
+    await page.goto(`${proxy.url}${authorizationPath({ clientId: client.clientId, state: 'gateway' })}`);
+    await expect.poll(() => page.title()).toBe('Sign in to Acme Gateway – Atea');
+    expect(page.url()).toMatch(new RegExp(`^${proxy.url}/interaction/`));
+    await page.getByLabel('Email address').fill(admin.email);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Allow access to Acme Gateway?');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.href.startsWith(ENTRA_REDIRECT));
+    const redirect = new URL(page.url());
+    expect(redirect.searchParams.get('state')).toBe('gateway');
+    expect(redirect.searchParams.get('iss')).toBe(`${proxy.url}/oauth`);
+    const token = await tokenRequest(t, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: ENTRA_REDIRECT }, { ...client, method: 'basic' });
+    expect(token.status).toBe(200);
     await context.close();
   });
 });

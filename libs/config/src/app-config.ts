@@ -343,6 +343,14 @@ export class AppConfig {
     return (this.PUBLIC_URL ?? `http://localhost:${this.PORT}`).replace(/\/+$/, '');
   }
 
+  /**
+   * The path of PUBLIC_URL, '' when it names the root. A proxy in front serves the app under it (and
+   * strips it): links, form actions and cookie paths that browsers see carry it, routes do not.
+   */
+  get publicPath(): string {
+    return new URL(this.publicUrl).pathname.replace(/\/+$/, '');
+  }
+
   get databaseKind(): 'sqlite' | 'mysql' {
     return this.DATABASE_URL.startsWith('mysql:') ? 'mysql' : 'sqlite';
   }

@@ -1,5 +1,13 @@
 import { Body, Delete, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+} from '@nestjs/swagger';
 import { EventLog, TenantService, type Actor } from '@app/directory';
 import { OAuthClientService, OAuthGrantService, ScimTokenService, TenantAdminService, type AccountEntity } from '@app/identity';
 import { recordIn } from './admin-audit.js';
@@ -27,6 +35,9 @@ import {
   toTenantAdminDto,
 } from './dto/identity.dto.js';
 
+/** Hashing a new password takes a slot of the password-check queue that sign-ins use. */
+const PASSWORD_QUEUE_FULL = 'The password-check queue is full (sign-ins and password hashing share it); with Retry-After';
+
 const accountId = (a: AccountEntity) => a.id;
 const GRANT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -53,6 +64,7 @@ export class TenantAdminsController {
   @ApiCreatedResponse({ type: TenantAdminWithPasswordDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'The tenant already has an account for the e-mail address' })
+  @ApiServiceUnavailableResponse({ type: ErrorDto, description: PASSWORD_QUEUE_FULL })
   async create(@SupportActor() actor: Actor, @TenantIdParam() tenantId: string, @Body() body: CreateTenantAdminDto): Promise<TenantAdminWithPasswordDto> {
     const audit = recordIn(this.events, tenantId, actor, { operation: 'account.create', resourceType: 'Account', resourceId: accountId, changed: ['email'], status: 201 });
     const { account, password } = await this.admins.create(tenantId, body.email, audit);
@@ -98,6 +110,7 @@ export class TenantAdminsController {
   @ApiOperation({ summary: "Set a generated password (shown once) and lift any lock" })
   @ApiOkResponse({ type: TenantAdminWithPasswordDto })
   @ApiNotFoundResponse({ type: ErrorDto })
+  @ApiServiceUnavailableResponse({ type: ErrorDto, description: PASSWORD_QUEUE_FULL })
   async resetPassword(@SupportActor() actor: Actor, @TenantIdParam() tenantId: string, @UuidParam('accountId') id: string): Promise<TenantAdminWithPasswordDto> {
     const audit = recordIn(this.events, tenantId, actor, { operation: 'account.reset-password', resourceType: 'Account', resourceId: accountId, changed: ['password'] });
     const { account, password } = await this.admins.resetPassword(tenantId, id, audit);

@@ -14,14 +14,19 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
 
 /**
  * Signed double-submit CSRF protection for the interaction forms: a random cookie (path
- * `/interaction`, HttpOnly, SameSite=Lax) and a form field holding the HMAC of that cookie and the
- * interaction uid. A forged cross-site post has neither the cookie's value nor the key.
+ * `/interaction` under PUBLIC_URL's path, HttpOnly, SameSite=Lax) and a form field holding the HMAC
+ * of that cookie and the interaction uid. A forged cross-site post has neither the cookie's value
+ * nor the key.
  */
 export class Csrf {
-  /** `secure`: the cookie is sent over HTTPS only (PUBLIC_URL is https, whatever the hop in front says). */
+  /**
+   * `secure`: the cookie is sent over HTTPS only (PUBLIC_URL is https, whatever the hop in front says).
+   * `path`: the cookie's path as the browser sees the pages (PUBLIC_URL's path, then `/interaction`).
+   */
   constructor(
     private readonly key: string,
     private readonly secure: boolean,
+    private readonly path = '/interaction',
   ) {}
 
   /** The token for the page's form; sets the cookie when the browser has none yet. */
@@ -29,7 +34,7 @@ export class Csrf {
     let secret = readCookie(req, COOKIE);
     if (!secret || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
       secret = randomBytes(32).toString('base64url');
-      res.appendHeader('Set-Cookie', `${COOKIE}=${secret}; Path=/interaction; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}`);
+      res.appendHeader('Set-Cookie', `${COOKIE}=${secret}; Path=${this.path}; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}`);
     }
     return this.sign(secret, uid);
   }

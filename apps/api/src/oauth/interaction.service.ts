@@ -40,7 +40,7 @@ export class InteractionService {
     private readonly config: AppConfig,
     @Inject(KEY_MATERIAL) keys: KeyMaterial,
   ) {
-    this.csrf = new Csrf(keys.cookieKeys[0], config.publicUrl.startsWith('https:'));
+    this.csrf = new Csrf(keys.cookieKeys[0], config.publicUrl.startsWith('https:'), `${config.publicPath}/interaction`);
   }
 
   show(uid: string, http: Exchange): Promise<void> {
@@ -200,7 +200,7 @@ export class InteractionService {
 
   private renderLogin(http: Exchange, c: Context, status = 200, error?: string, email?: string): void {
     const csrf = this.csrf.issue(http, c.details.uid);
-    this.send(http, status, loginPage({ uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email, error }));
+    this.send(http, status, loginPage({ basePath: this.config.publicPath, uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email, error }));
   }
 
   private async renderConsent(http: Exchange, c: Context): Promise<void> {
@@ -210,7 +210,7 @@ export class InteractionService {
       return;
     }
     const csrf = this.csrf.issue(http, c.details.uid);
-    this.send(http, 200, consentPage({ uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email: account.email }));
+    this.send(http, 200, consentPage({ basePath: this.config.publicPath, uid: c.details.uid, csrf, clientName: c.clientName, tenantName: c.tenantName, email: account.email }));
   }
 
   private redirectToPage({ res }: Exchange, uid: string): void {

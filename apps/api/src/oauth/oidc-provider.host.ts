@@ -196,9 +196,6 @@ export class OidcProviderHost {
       // The request is treated as if it came to PUBLIC_URL (scheme and host), whatever its Host,
       // X-Forwarded-Host or X-Forwarded-Proto say: discovery, redirects, resume URLs and cookies follow.
       for (const [name, value] of Object.entries(publicOrigin)) Object.defineProperty(ctx.request, name, { value, configurable: true });
-      // Where the provider is mounted, for the URLs it builds (its own detection compares the request
-      // URL with the original one, which the scope default below makes differ).
-      (ctx as { mountPath?: string }).mountPath = OAUTH_MOUNT;
       // Entra sends no scope; without one there is nothing to consent to and the flow ends in access_denied.
       // The SCIM scope is the only one served: `openid` and the rest are dropped, so no ID token is issued.
       if (ctx.path === '/auth' && ctx.method === 'GET' && ctx.query.scope !== SCIM_SCOPE) ctx.query = { ...ctx.query, scope: SCIM_SCOPE };
@@ -206,6 +203,12 @@ export class OidcProviderHost {
       if (ctx.status === 503) ctx.set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
       if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') advertiseOnlyWhatIsServed(ctx.body as Record<string, unknown>);
     });
+
+    // The URLs the provider builds for itself (discovery, resume, the resume cookie's path) are
+    // PUBLIC_URL's, its path included: its own URL building takes the request's origin and guesses the
+    // mount from the request path, which knows nothing of a path a proxy in front strips.
+    const contextClass = (provider as unknown as { OIDCContext: { prototype: { urlFor(name: string, opt?: object): string } } }).OIDCContext;
+    contextClass.prototype.urlFor = (name, opt) => `${config.publicUrl}${provider.pathFor(name, { mountPath: OAUTH_MOUNT, ...opt })}`;
 
     this.logEvents(provider);
     return provider;

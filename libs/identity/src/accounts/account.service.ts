@@ -55,7 +55,7 @@ export class AccountService {
     const trimmed = accountEmail(email);
     if (password.length < MIN_PASSWORD_LENGTH) throw new IdentityError('invalid', `The password must have at least ${MIN_PASSWORD_LENGTH} characters`);
     if (password.length > 1024) throw new IdentityError('invalid', 'The password must have at most 1024 characters');
-    const account = newAccount({ tenantId, realm: tenantId, email: trimmed, passwordHash: await hashPassword(password), role: 'admin' });
+    const account = newAccount({ tenantId, realm: tenantId, email: trimmed, passwordHash: await this.hashNewPassword(password), role: 'admin' });
     try {
       await this.db.transaction(async (m) => {
         await audit?.(m, account);
@@ -66,6 +66,17 @@ export class AccountService {
       throw error;
     }
     return account;
+  }
+
+  /**
+   * Hashes a new password in a slot of the password-check queue, as sign-in checks are: creating or
+   * resetting admins through the admin API cannot take the CPU from the SCIM traffic either. Refused
+   * with `busy` when the queue is full.
+   */
+  async hashNewPassword(password: string): Promise<string> {
+    const hashed = await this.checks.run(() => hashPassword(password));
+    if (!hashed) throw new IdentityError('busy', 'Too many password checks are running; try again in a moment', PASSWORD_CHECK_RETRY_AFTER_SECONDS);
+    return hashed.value;
   }
 
   /** Disables or re-enables a tenant admin. A disabled admin cannot sign in, and refreshing tokens they authorized fails. */

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
 import { AccountEntity } from '../accounts/account.entity.js';
-import { hashPassword } from '../accounts/password-hasher.js';
 import { AccountService } from '../accounts/account.service.js';
 import { IdentityError } from '../identity.error.js';
 import type { InTransaction } from '../transaction-hook.js';
@@ -56,7 +55,7 @@ export class TenantAdminService {
   /** Sets a new generated password (returned once) and lifts any lock. */
   async resetPassword(tenantId: string, id: string, audit?: InTransaction<AccountEntity>): Promise<{ account: AccountEntity; password: string }> {
     const password = oneTimePassword();
-    const account = await this.change(tenantId, id, { passwordHash: await hashPassword(password), failedLogins: 0, lockedUntil: null }, audit);
+    const account = await this.change(tenantId, id, { passwordHash: await this.accounts.hashNewPassword(password), failedLogins: 0, lockedUntil: null }, audit);
     return { account, password };
   }
 

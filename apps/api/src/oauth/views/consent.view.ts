@@ -1,6 +1,8 @@
 import { html, layout } from './layout.js';
 
 export interface ConsentView {
+  /** PUBLIC_URL's path ('' at the root): the form posts where the browser sees the page. */
+  basePath: string;
   uid: string;
   csrf: string;
   clientName: string;
@@ -18,7 +20,7 @@ export function consentPage(v: ConsentView): string {
 <li>read, create, update, deactivate and delete the users and groups of ${v.tenantName} in Atea;</li>
 <li>keep this access without asking you again, until it is revoked or your account is disabled.</li>
 </ul>
-<form method="post" action="/interaction/${v.uid}/consent">
+<form method="post" action="${v.basePath}/interaction/${v.uid}/consent">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <div class="actions">
 <button class="primary" type="submit" name="decision" value="allow">Allow</button>

@@ -1,6 +1,8 @@
 import { html, layout } from './layout.js';
 
 export interface LoginView {
+  /** PUBLIC_URL's path ('' at the root): the form posts where the browser sees the page. */
+  basePath: string;
   uid: string;
   csrf: string;
   clientName: string;
@@ -17,7 +19,7 @@ export function loginPage(v: LoginView): string {
     html`<h1>Sign in to authorize ${v.clientName}</h1>
 <p class="lead">${v.clientName} is asking for access to <strong>${v.tenantName}</strong>. Sign in with your ${v.tenantName} administrator account.</p>
 ${v.error ? html`<div class="alert" id="form-error" role="alert" tabindex="-1">${v.error}</div>` : ''}
-<form method="post" action="/interaction/${v.uid}/login" novalidate>
+<form method="post" action="${v.basePath}/interaction/${v.uid}/login" novalidate>
 <input type="hidden" name="csrf" value="${v.csrf}">
 <div class="field">
 <label for="email">Email address</label>
