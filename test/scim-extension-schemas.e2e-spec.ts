@@ -218,6 +218,21 @@ describe.each(dialects())('Per-tenant extension schemas, on %s', (dialect) => {
     expect(await userNames(scim, `${ATEA}:tags eq "VIP"`)).toEqual(['val@contoso.com']);
     expect(await userNames(scim, `${ATEA}:tags eq "Vip"`)).toEqual([]);
     expect(await userNames(scim, `${ATEA}:grade eq 2`)).toEqual(['val@contoso.com']);
+
+    // PATCH through value filters on a multi-valued attribute (caseExact: "vip" is not "VIP").
+    const tags = async (ops: unknown[]) => {
+      const response = await scim.patch(`/Users/${user.body.id}`, ops);
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      return (await scim.get(`/Users/${user.body.id}`)).body[ATEA].tags;
+    };
+    expect(await tags([{ op: 'remove', path: `${ATEA}:tags[value eq "vip"]` }])).toEqual(['VIP']);
+    expect(await tags([{ op: 'add', path: `${ATEA}:tags[value eq "Oslo"]`, value: 'Oslo' }])).toEqual(['VIP', 'Oslo']);
+    expect(await tags([{ op: 'replace', path: `${ATEA}:tags[value eq "VIP"]`, value: 'VVIP' }])).toEqual(['VVIP', 'Oslo']);
+    expect(await userNames(scim, `${ATEA}:tags eq "VIP"`)).toEqual([]);
+    expect(await userNames(scim, `${ATEA}:tags eq "VVIP"`)).toEqual(['val@contoso.com']);
+    const badFilter = await scim.patch(`/Users/${user.body.id}`, [{ op: 'remove', path: `${ATEA}:tags[type eq "work"]` }]);
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.scimType).toBe('invalidFilter');
   });
 
   it("cannot be written by another tenant: its attributes are dropped and named in that tenant's events", async () => {
