@@ -1,6 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { createConnection } from 'mysql2/promise';
 import { runCli } from '../apps/cli/src/program.js';
 import { createTestDatabase, dialects, testKeyMaterial } from './support/test-app.js';
 
@@ -120,6 +122,56 @@ describe.each(dialects())('operator CLI on %s', (dialect) => {
       expect(bad.stderr).toMatch(/attributes\[0\]\.name must be/);
       const missing = await cli(env, ['schema-extension:set', '--tenant', 'cli-ext', '--file', join(dir, 'none.json')]);
       expect(missing.code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('schema-extension:set drops an attribute users hold values of only with --confirm', async () => {
+    const tenant = JSON.parse((await cli(env, ['tenant:create', '--slug', 'cli-ext-held', '--name', 'Held'])).stdout) as { id: string };
+    const dir = await mkdtemp(join(tmpdir(), 'cli-ext-'));
+    try {
+      const urn = 'urn:ietf:params:scim:schemas:extension:atea:2.0:User';
+      const file = join(dir, 'ext.json');
+      const declare = async (names: string[], ...flags: string[]) => {
+        await writeFile(file, JSON.stringify({ urn, attributes: names.map((name) => ({ name, type: 'string' })) }));
+        return cli(env, ['schema-extension:set', '--tenant', 'cli-ext-held', '--file', file, ...flags]);
+      };
+      expect((await declare(['costCenterCode', 'grade'])).code).toBe(0);
+      // A value of costCenterCode, as a user's write stores it (the user row itself does not matter here).
+      const row = ['0f8fad5b-d9cb-469f-a165-70867728950e', urn, 'costCenterCode', 0, tenant.id, 'CC-7', 'cc-7'];
+      const insert = 'INSERT INTO scim_user_extension_values (user_id, urn, attr, position, tenant_id, value, value_key) VALUES (?, ?, ?, ?, ?, ?, ?)';
+      const values = async (sql: string, params: unknown[] = []) => {
+        if (dialect === 'sqlite') {
+          const db = new Sqlite(env.DATABASE_URL!.slice('sqlite:'.length));
+          db.pragma('foreign_keys = OFF');
+          try {
+            return sql.startsWith('SELECT') ? (db.prepare(sql).all(...params) as { n: number }[]) : (db.prepare(sql).run(...params), []);
+          } finally {
+            db.close();
+          }
+        }
+        const c = await createConnection({ uri: env.DATABASE_URL! });
+        try {
+          await c.query('SET FOREIGN_KEY_CHECKS = 0');
+          return (await c.query(sql, params))[0] as { n: number }[];
+        } finally {
+          await c.end();
+        }
+      };
+      await values(insert, row);
+      const held = async () => Number((await values('SELECT COUNT(*) AS n FROM scim_user_extension_values WHERE tenant_id = ?', [tenant.id]))[0]!.n);
+
+      // grade holds nothing: dropped without a word.
+      expect((await declare(['costCenterCode'])).code).toBe(0);
+      const refused = await declare(['other']);
+      expect(refused).toMatchObject({ code: 1, stdout: '' });
+      expect(refused.stderr).toMatch(/costCenterCode/);
+      expect(await held()).toBe(1);
+      const confirmed = await declare(['other'], '--confirm');
+      expect(confirmed.code, confirmed.stderr).toBe(0);
+      expect(JSON.parse(confirmed.stdout).attributes.map((a: { name: string }) => a.name)).toEqual(['other']);
+      expect(await held()).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -218,6 +218,49 @@ describe.each(dialects())('Per-tenant extension schemas, on %s', (dialect) => {
     expect(await userNames(scim, `${ATEA}:tags eq "VIP"`)).toEqual(['val@contoso.com']);
     expect(await userNames(scim, `${ATEA}:tags eq "Vip"`)).toEqual([]);
     expect(await userNames(scim, `${ATEA}:grade eq 2`)).toEqual(['val@contoso.com']);
+
+    // PATCH through value filters on a multi-valued attribute (caseExact: "vip" is not "VIP").
+    const tags = async (ops: unknown[]) => {
+      const response = await scim.patch(`/Users/${user.body.id}`, ops);
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      return (await scim.get(`/Users/${user.body.id}`)).body[ATEA].tags;
+    };
+    expect(await tags([{ op: 'remove', path: `${ATEA}:tags[value eq "vip"]` }])).toEqual(['VIP']);
+    expect(await tags([{ op: 'add', path: `${ATEA}:tags[value eq "Oslo"]`, value: 'Oslo' }])).toEqual(['VIP', 'Oslo']);
+    expect(await tags([{ op: 'replace', path: `${ATEA}:tags[value eq "VIP"]`, value: 'VVIP' }])).toEqual(['VVIP', 'Oslo']);
+    expect(await userNames(scim, `${ATEA}:tags eq "VIP"`)).toEqual([]);
+    expect(await userNames(scim, `${ATEA}:tags eq "VVIP"`)).toEqual(['val@contoso.com']);
+    const badFilter = await scim.patch(`/Users/${user.body.id}`, [{ op: 'remove', path: `${ATEA}:tags[type eq "work"]` }]);
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.scimType).toBe('invalidFilter');
+  });
+
+  it('store, return and filter boolean, decimal and reference attributes by their type', async () => {
+    const { scim } = await declared([
+      { name: 'vip', type: 'boolean' },
+      { name: 'fte', type: 'decimal' },
+      { name: 'homePage', type: 'reference', caseExact: true },
+    ]);
+    const ann = await scim.post('/Users', { ...entraUser('ann@contoso.com'), [ATEA]: { vip: true, fte: 0.5, homePage: 'https://contoso.example/Ann' } });
+    expect(ann.status, JSON.stringify(ann.body)).toBe(201);
+    expect(ann.body[ATEA]).toEqual({ vip: true, fte: 0.5, homePage: 'https://contoso.example/Ann' });
+    const bob = await scim.post('/Users', entraUser('bob@contoso.com'));
+    // Entra sends booleans as "True"/"False" text.
+    const patched = await scim.patch(`/Users/${bob.body.id}`, [{ op: 'Add', path: `${ATEA}:vip`, value: 'False' }, { op: 'Add', path: `${ATEA}:fte`, value: 1 }]);
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body[ATEA]).toEqual({ vip: false, fte: 1 });
+    expect((await scim.get(`/Users/${bob.body.id}`)).body[ATEA]).toEqual({ vip: false, fte: 1 });
+
+    expect(await userNames(scim, `${ATEA}:vip eq true`)).toEqual(['ann@contoso.com']);
+    expect(await userNames(scim, `${ATEA}:vip eq false`)).toEqual(['bob@contoso.com']);
+    expect(await userNames(scim, `${ATEA}:fte eq 0.5`)).toEqual(['ann@contoso.com']);
+    expect(await userNames(scim, `${ATEA}:homePage sw "https://contoso.example/A"`)).toEqual(['ann@contoso.com']);
+    expect(await userNames(scim, `${ATEA}:homePage co "/ann"`)).toEqual([]);
+    for (const value of [{ vip: 'maybe' }, { fte: 'half' }, { homePage: 7 }]) {
+      const response = await scim.patch(`/Users/${bob.body.id}`, [{ op: 'replace', value: { [ATEA]: value } }]);
+      expect(response.status, JSON.stringify(value)).toBe(400);
+      expect(response.body.scimType).toBe('invalidValue');
+    }
   });
 
   it("cannot be written by another tenant: its attributes are dropped and named in that tenant's events", async () => {

@@ -144,6 +144,14 @@ function applyPath(work: Obj, op: Op, path: PatchPath, value: unknown, rs: Resou
   let resolved = resolveAttrPath(rs, attrPath);
   if (filter) {
     const { attribute } = resolved;
+    if (!resolved.sub && attribute.multiValued && attribute.type !== 'complex') {
+      checkWritable(resolved);
+      if (subAttr !== undefined && subAttr.toLowerCase() !== 'value') {
+        throw ScimError.invalidPath(`${resolved.canonicalPath} has no sub-attribute "${subAttr}"`);
+      }
+      applyFilteredSimple(work, op, resolved, filter, value);
+      return;
+    }
     if (resolved.sub || attribute.type !== 'complex' || !attribute.multiValued) {
       throw ScimError.invalidPath(`A value filter needs a multi-valued complex attribute; ${resolved.canonicalPath} is not one`);
     }
@@ -428,6 +436,37 @@ function applyFiltered(
   }
   preferPrimary(list, touched);
   c[a.name] = list;
+}
+
+/**
+ * Operations through a value filter on a multi-valued attribute of simple type, whose elements the
+ * filter names `value` (`urn:…:User:tags[value eq "vip"]`): remove drops the matching elements; add and
+ * replace put the value in their place, or append it when none match. The result holds no element twice.
+ */
+function applyFilteredSimple(work: Obj, op: Op, r: ResolvedAttribute, filter: Filter, value: unknown): void {
+  const a = r.attribute;
+  const elements = elementsAsValues(r);
+  validateValueFilter(filter, elements);
+  const clearing = op === 'remove' || isClearing(op, value);
+  if (!clearing && isEmptyValue(value)) return;
+  const c = container(work, r, !clearing);
+  if (!c) return;
+  const list = cloneList(c[a.name]);
+  const hit = (el: unknown) => matchesValueFilter(el, filter, elements);
+  if (clearing) {
+    c[a.name] = list.filter((el) => !hit(el));
+    return;
+  }
+  const v = coerceScalar(a, Array.isArray(value) && value.length === 1 ? value[0] : value, r.canonicalPath);
+  if (v === undefined) return;
+  const next = list.some(hit) ? list.map((el) => (hit(el) ? v : el)) : [...list, v];
+  c[a.name] = next.filter((el, i) => next.findIndex((other) => deepEqual(other, el)) === i);
+}
+
+/** A multi-valued simple attribute seen as elements `{value}`, so that value filters can name them. */
+function elementsAsValues(r: ResolvedAttribute): ResolvedAttribute {
+  const value: AttributeDefinition = { ...r.attribute, name: 'value', multiValued: false };
+  return { ...r, attribute: { ...r.attribute, type: 'complex', subAttributes: [value] } };
 }
 
 /** The sub-attribute values a filter's `eq` clauses (joined by `and`) require: the seed of a created element. */

@@ -48,4 +48,39 @@ describe('userResourceWith', () => {
     expect(removed.resource[ATEA]).toBeUndefined();
     expect(applyPatch(user, patch({ op: 'Add', path: `${ATEA}:costCenterCode`, value: 'CC2' }), USER_RESOURCE).ignored).toEqual([`${ATEA}:costCenterCode`]);
   });
+
+  it('lets PATCH reach the elements of a multi-valued declared attribute through value filters', () => {
+    const tags = { ...atea.attributes[0]!, name: 'tags', multiValued: true };
+    const rs = userResourceWith([{ ...atea, attributes: [tags] }]);
+    const user = normalizeResource({ userName: 'a', [ATEA]: { tags: ['VIP', 'Oslo', 'x'] } }, rs);
+    const path = (filter: string, sub = '') => `${ATEA}:tags[${filter}]${sub}`;
+    const run = (...ops: unknown[]) => applyPatch(user, patch(...ops), rs);
+
+    // Not caseExact: "vip" matches "VIP".
+    expect(run({ op: 'remove', path: path('value eq "vip"') }).resource[ATEA]).toEqual({ tags: ['Oslo', 'x'] });
+    expect(run({ op: 'remove', path: path('value sw "o" or value eq "x"') }).resource[ATEA]).toEqual({ tags: ['VIP'] });
+    expect(run({ op: 'replace', path: path('value eq "oslo"'), value: 'Bergen' }).resource[ATEA]).toEqual({ tags: ['VIP', 'Bergen', 'x'] });
+    expect(run({ op: 'Replace', path: path('value eq "oslo"', '.value'), value: ['Bergen'] }).resource[ATEA]).toEqual({ tags: ['VIP', 'Bergen', 'x'] });
+    // A filter that matches nothing adds the value; an element is never held twice.
+    expect(run({ op: 'add', path: path('value eq "new"'), value: 'new' }).resource[ATEA]).toEqual({ tags: ['VIP', 'Oslo', 'x', 'new'] });
+    expect(run({ op: 'replace', path: path('value eq "oslo"'), value: 'x' }).resource[ATEA]).toEqual({ tags: ['VIP', 'x'] });
+    expect(run({ op: 'remove', path: path('value eq "none"') }).changed).toEqual([]);
+    const changed = run({ op: 'remove', path: path('value eq "x"') });
+    expect(changed.changed).toEqual([`${ATEA}:tags`]);
+
+    for (const [op, code] of [
+      [{ op: 'remove', path: path('type eq "work"') }, 'invalidFilter'],
+      [{ op: 'remove', path: path('value eq "x"', '.display') }, 'invalidPath'],
+      [{ op: 'replace', path: path('value eq "x"'), value: 7 }, 'invalidValue'],
+      [{ op: 'remove', path: `${ATEA}:costCenterCode[value eq "x"]` }, 'invalidPath'],
+    ] as const) {
+      let error: unknown;
+      try {
+        applyPatch(user, patch(op), userResourceWith([{ ...atea, attributes: [atea.attributes[0]!, tags] }]));
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(op)).toMatchObject({ scimType: code });
+    }
+  });
 });
