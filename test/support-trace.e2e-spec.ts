@@ -3,7 +3,7 @@ import http from 'node:http';
 import request from 'supertest';
 import { Database } from '@app/database';
 import { ProvisioningEventEntity } from '@app/directory';
-import { OidcPayloadEntity, ScimTokenEntity, storedOidcId } from '@app/identity';
+import { OidcPayloadEntity, OidcPayloadStore, ScimTokenEntity, storedOidcId } from '@app/identity';
 import { adminClient, authorizedTokens, supportAccount, type AdminClient } from './support/admin.js';
 import { authorizeAsAdmin, ENTRA_REDIRECT, tokenRequest } from './support/oauth.js';
 import { entraUser, scimClient } from './support/scim-client.js';
@@ -104,6 +104,51 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect(items).toEqual([
       expect.objectContaining({ actorType: 'oauth-client', actorId: client.clientId, status: 401, count: 2, detail: expect.stringMatching(/^oauth-token-expired: /) }),
     ]);
+  });
+
+  it("revoked OAuth access tokens and a disabled admin's token are counted for the client's tenant, each with its reason", async () => {
+    const tenant = await t.tenant();
+    const reasons = async () =>
+      Object.fromEntries(
+        ((await viewer.get(`/tenants/${tenant.id}/events?operation=auth.failure`)).body.items as { detail: string; count: number }[]).map((e) => [
+          e.detail.split(':')[0],
+          e.count,
+        ]),
+      );
+
+    // Revoked by the client itself (RFC 7009).
+    const revokedByClient = await authorizedTokens(t, tenant.id);
+    const clientAuth = { ...revokedByClient.client, method: 'basic' as const };
+    expect((await tokenRequest(t, { token: revokedByClient.accessToken, token_type_hint: 'access_token' }, clientAuth, '/oauth/token/revocation')).status).toBe(200);
+    expect((await scimClient(t.scimUrl, revokedByClient.accessToken).get('/Users')).status).toBe(401);
+
+    // Its grant revoked by support.
+    const revokedBySupport = await authorizedTokens(t, tenant.id);
+    const grant = ((await viewer.get(`/tenants/${tenant.slug}/grants`)).body.items as { id: string; accountId: string }[]).find(
+      (g) => g.accountId === revokedBySupport.admin.id,
+    )!;
+    expect((await operator.delete(`/tenants/${tenant.slug}/grants/${grant.id}`)).status).toBe(204);
+    expect((await scimClient(t.scimUrl, revokedBySupport.accessToken).get('/Users')).status).toBe(401);
+    expect((await scimClient(t.scimUrl, revokedBySupport.accessToken).get('/Groups')).status).toBe(401);
+    expect(await reasons()).toEqual({ 'oauth-token-revoked': 3 });
+
+    // The admin who authorized is disabled.
+    const disabled = await authorizedTokens(t, tenant.id);
+    expect((await operator.post(`/tenants/${tenant.id}/admins/${disabled.admin.id}/disable`)).status).toBe(200);
+    expect((await scimClient(t.scimUrl, disabled.accessToken).get('/Users')).status).toBe(401);
+    expect(await reasons()).toEqual({ 'oauth-token-revoked': 3, 'oauth-authorizer-disabled': 1 });
+    const health = (await viewer.get(`/tenants/${tenant.id}/health`)).body;
+    expect(health.lastFailureReason).toMatch(/^oauth-authorizer-disabled: /);
+    expect(health.lastHour).toMatchObject({ calls: 4, failures: 4 });
+
+    // A revoked token's row goes with the purge once it would have expired; then it is nobody's.
+    const db = t.app.get(Database);
+    await db.transaction((m) =>
+      m.update(OidcPayloadEntity, { model: 'AccessToken', id: storedOidcId('AccessToken', revokedByClient.accessToken) }, { expiresAt: new Date(Date.now() - 1000) }),
+    );
+    await t.app.get(OidcPayloadStore).purgeExpired();
+    expect((await scimClient(t.scimUrl, revokedByClient.accessToken).get('/Users')).status).toBe(401);
+    expect(await reasons()).toEqual({ 'oauth-token-revoked': 3, 'oauth-authorizer-disabled': 1 });
   });
 
   it('a flood of 10,000 calls with a revoked token adds a bounded number of rows, and every call is counted', async () => {
@@ -229,6 +274,9 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect(Date.parse(grants.items[0].authorizedAt)).toBeGreaterThanOrEqual(Date.parse(firstGrant.authorizedAt));
     // The replaced authorization's tokens are gone; the new one works.
     expect((await scimClient(t.scimUrl, first.access_token).get('/Users')).status).toBe(401);
+    expect((await viewer.get(`/tenants/${tenant.id}/events?operation=auth.failure`)).body.items).toEqual([
+      expect.objectContaining({ actorId: client.clientId, count: 1, detail: expect.stringMatching(/^oauth-token-revoked: .*Authorize/) }),
+    ]);
     expect((await tokenRequest(t, { grant_type: 'refresh_token', refresh_token: first.refresh_token }, auth)).body.error).toBe('invalid_grant');
     expect((await scimClient(t.scimUrl, last.access_token).get('/Users')).status).toBe(200);
     // Another admin's authorization of the same client is their own.
