@@ -225,6 +225,13 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
       expect.objectContaining({ tenant: expect.objectContaining({ id: one.id }), matched: { field: 'userName', value: `jane1-${mail}` } }),
     ]);
     expect((await viewer.get('/users?q=ext-jane&by=externalId')).body.items[0]).toMatchObject({ tenant: { id: two.id }, user: { externalId: 'Ext-Jane' } });
+    // Prefixes of the userName and the externalId, in any case.
+    const userNamePrefix = await viewer.get(`/users?q=${encodeURIComponent(`JANE2-${mail.slice(0, 6)}`)}&by=userName&match=prefix`);
+    expect(userNamePrefix.body.items).toEqual([expect.objectContaining({ tenant: expect.objectContaining({ id: two.id }), matched: { field: 'userName', value: `jane2-${mail}` } })]);
+    expect((await viewer.get(`/users?q=${encodeURIComponent(`jane2-${mail.slice(0, 6)}`)}&by=userName`)).body.items).toEqual([]);
+    const externalIdPrefix = (await viewer.get('/users?q=EXT-J&by=externalId&match=prefix')).body.items as { user: { externalId: string } }[];
+    expect(externalIdPrefix.map((h) => h.user.externalId)).toContain('Ext-Jane');
+    expect(externalIdPrefix.every((h) => h.user.externalId.toLowerCase().startsWith('ext-j'))).toBe(true);
     expect((await viewer.get(`/users?q=${encodeURIComponent(mail.slice(0, 12))}&by=email`)).body.items).toEqual([]);
 
     // Nobody but support staff: no token, a SCIM token of a tenant, a bad query.
