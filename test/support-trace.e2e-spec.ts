@@ -106,6 +106,27 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     ]);
   });
 
+  it("health's last successful call counts an OAuth client's reads, not its refused calls", async () => {
+    const tenant = await t.tenant();
+    const { accessToken } = await authorizedTokens(t, tenant.id);
+    const health = async () => (await viewer.get(`/tenants/${tenant.slug}/health`)).body;
+    expect((await health()).lastSuccessfulCallAt).toBeNull();
+
+    const before = Date.now();
+    expect((await scimClient(t.scimUrl, accessToken).get('/Users?filter=userName eq "nobody@contoso.com"')).status).toBe(200);
+    const seen = await health();
+    expect(Date.parse(seen.lastSuccessfulCallAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(seen.lastProvisioningCallAt).toBe(seen.lastSuccessfulCallAt);
+    expect(seen.lastFailureReason).toBeNull();
+
+    // Refused calls do not move it.
+    const other = await t.tenant();
+    const refused = await authorizedTokens(t, other.id);
+    expect((await operator.post(`/tenants/${other.id}/admins/${refused.admin.id}/disable`)).status).toBe(200);
+    expect((await scimClient(t.scimUrl, refused.accessToken).get('/Users')).status).toBe(401);
+    expect((await viewer.get(`/tenants/${other.id}/health`)).body.lastSuccessfulCallAt).toBeNull();
+  });
+
   it("revoked OAuth access tokens and a disabled admin's token are counted for the client's tenant, each with its reason", async () => {
     const tenant = await t.tenant();
     const reasons = async () =>
