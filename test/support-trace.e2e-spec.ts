@@ -54,6 +54,25 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect((await viewer.get(`/tenants/${tenant.id}/events?userName=First@Contoso.com`)).body.total).toBe(2);
   });
 
+  it("a failed PATCH or PUT of a user is found in the events by the user's userName, with the SCIM error", async () => {
+    const tenant = await t.tenant();
+    const scim = scimClient(t.scimUrl, tenant.token);
+    const user = (await scim.post('/Users', entraUser('patched@contoso.com', { externalId: 'ext-p' }))).body;
+    const patch = (operations: unknown[]) => scim.patch(`/Users/${user.id}`, operations);
+    expect((await patch([{ op: 'replace', path: 'active', value: 'maybe' }])).status).toBe(400);
+    expect((await patch([{ op: 'frobnicate', path: 'displayName', value: 'x' }])).status).toBe(400);
+    expect((await scim.put(`/Users/${user.id}`, { ...entraUser('patched@contoso.com', { externalId: 'ext-p' }), active: 'maybe' })).status).toBe(400);
+
+    const failed = (await viewer.get(`/tenants/${tenant.slug}/events?userName=PATCHED@contoso.com&failed=true`)).body.items;
+    expect(failed.map((e: { operation: string; status: number }) => [e.operation, e.status])).toEqual([
+      ['replace', 400],
+      ['patch', 400],
+      ['patch', 400],
+    ]);
+    expect(failed.every((e: { resourceId: string; externalId: string; detail: string }) => e.resourceId === user.id && e.externalId === 'ext-p' && e.detail)).toBe(true);
+    expect((await viewer.get(`/tenants/${tenant.id}/events?externalId=ext-p&failed=true`)).body.total).toBe(3);
+  });
+
   it('a body refused before the service is reached (bad JSON, 415) is recorded for the tenant of a valid token', async () => {
     const tenant = await t.tenant();
     const auth = { Authorization: `Bearer ${tenant.token}` };
