@@ -28,9 +28,6 @@ export interface GrantSummary {
   revokedReason: 'tenant_suspended' | 'account_disabled' | null;
 }
 
-/** Token models that a client holds without a grant (client credentials). */
-const CLIENT_TOKEN_MODELS = ['ClientCredentials'];
-
 const seconds = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000) : null);
 
 /**
@@ -132,7 +129,8 @@ export class OAuthGrantService {
     if (clientIds.length === 0) return;
     const grants = await m.find(OidcPayloadEntity, { select: { model: true, id: true }, where: { model: 'Grant', clientId: In(clientIds) } });
     await this.deleteGrants(m, grants.map((g) => g.id));
-    await m.delete(OidcPayloadEntity, { model: In(CLIENT_TOKEN_MODELS), clientId: In(clientIds) });
+    // Every other row of the clients: client-credentials tokens, and revoked access tokens kept for their tenant's failure count.
+    await m.delete(OidcPayloadEntity, { clientId: In(clientIds) });
     await m.delete(OAuthClientSecretEntity, { clientId: In(clientIds) });
     await m.delete(OAuthClientEntity, { clientId: In(clientIds) });
   }
