@@ -235,6 +235,9 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect((await scimClient(t.scimUrl, tenant.token).get('/Users')).status).toBe(403);
     const failed = (await viewer.get(`/tenants/${tenant.slug}/events?operation=auth.failure`)).body.items;
     expect(failed).toEqual([expect.objectContaining({ status: 403, count: 1, detail: expect.stringMatching(/^tenant-suspended: /) })]);
+    // A refused call is no successful one, though its token is valid.
+    const health = (await viewer.get(`/tenants/${tenant.slug}/health`)).body;
+    expect(health).toMatchObject({ lastSuccessfulCallAt: null, lastProvisioningCallAt: null, lastFailureReason: expect.stringMatching(/^tenant-suspended: /) });
   });
 
   it('tenant routes take the slug wherever they take the id', async () => {
