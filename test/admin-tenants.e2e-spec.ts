@@ -174,6 +174,11 @@ describe.each(dialects())('admin API: tenants on %s', (dialect) => {
   it('deletes a tenant with all its data, only with the slug as confirmation', async () => {
     const tenant = await t.tenant();
     const oauth = await authorizedTokens(t, tenant.id);
+    // A revoked access token's row, kept until it would have expired, goes with the tenant too.
+    const revoked = await authorizedTokens(t, tenant.id);
+    const grants = (await viewer.get(`/tenants/${tenant.id}/grants`)).body.items as { id: string; clientId: string }[];
+    const grant = grants.find((g) => g.clientId === revoked.client.clientId)!;
+    expect((await operator.delete(`/tenants/${tenant.id}/grants/${grant.id}`)).status).toBe(204);
     const scim = scimClient(t.scimUrl, tenant.token);
     const user = await scim.post('/Users', entraUser('gone@contoso.com'));
     await scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Gone', members: [{ value: user.body.id }] });
@@ -200,9 +205,10 @@ describe.each(dialects())('admin API: tenants on %s', (dialect) => {
       groups: (await m.query('SELECT COUNT(*) AS n FROM scim_groups WHERE tenant_id = ?', [tenant.id]))[0].n,
       emails: (await m.query('SELECT COUNT(*) AS n FROM scim_user_emails WHERE tenant_id = ?', [tenant.id]))[0].n,
       grants: await m.countBy(OidcPayloadEntity, { model: 'Grant' }),
+      oauthRows: await m.countBy(OidcPayloadEntity, { tenantId: tenant.id }),
     }));
     expect({ ...left, users: Number(left.users), groups: Number(left.groups), emails: Number(left.emails) }).toEqual({
-      tenants: 0, accounts: 0, clients: 0, tokens: 0, events: 0, users: 0, groups: 0, emails: 0, grants: left.grants,
+      tenants: 0, accounts: 0, clients: 0, tokens: 0, events: 0, users: 0, groups: 0, emails: 0, grants: left.grants, oauthRows: 0,
     });
     const grantRows = await db.read((m) => m.find(OidcPayloadEntity, { where: { model: 'Grant' } }));
     expect(grantRows.filter((g) => g.payload.includes(oauth.client.clientId))).toEqual([]);

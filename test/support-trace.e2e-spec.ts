@@ -3,7 +3,7 @@ import http from 'node:http';
 import request from 'supertest';
 import { Database } from '@app/database';
 import { ProvisioningEventEntity } from '@app/directory';
-import { OidcPayloadEntity, ScimTokenEntity, storedOidcId } from '@app/identity';
+import { OidcPayloadEntity, OidcPayloadStore, ScimTokenEntity, storedOidcId } from '@app/identity';
 import { adminClient, authorizedTokens, supportAccount, type AdminClient } from './support/admin.js';
 import { authorizeAsAdmin, ENTRA_REDIRECT, tokenRequest } from './support/oauth.js';
 import { entraUser, scimClient } from './support/scim-client.js';
@@ -52,6 +52,25 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect(broken.items).toEqual([expect.objectContaining({ status: 400, userName: 'broken@contoso.com', detail: expect.stringContaining('active') })]);
     // Both creates of the userName, the success too, are found by it.
     expect((await viewer.get(`/tenants/${tenant.id}/events?userName=First@Contoso.com`)).body.total).toBe(2);
+  });
+
+  it("a failed PATCH or PUT of a user is found in the events by the user's userName, with the SCIM error", async () => {
+    const tenant = await t.tenant();
+    const scim = scimClient(t.scimUrl, tenant.token);
+    const user = (await scim.post('/Users', entraUser('patched@contoso.com', { externalId: 'ext-p' }))).body;
+    const patch = (operations: unknown[]) => scim.patch(`/Users/${user.id}`, operations);
+    expect((await patch([{ op: 'replace', path: 'active', value: 'maybe' }])).status).toBe(400);
+    expect((await patch([{ op: 'frobnicate', path: 'displayName', value: 'x' }])).status).toBe(400);
+    expect((await scim.put(`/Users/${user.id}`, { ...entraUser('patched@contoso.com', { externalId: 'ext-p' }), active: 'maybe' })).status).toBe(400);
+
+    const failed = (await viewer.get(`/tenants/${tenant.slug}/events?userName=PATCHED@contoso.com&failed=true`)).body.items;
+    expect(failed.map((e: { operation: string; status: number }) => [e.operation, e.status])).toEqual([
+      ['replace', 400],
+      ['patch', 400],
+      ['patch', 400],
+    ]);
+    expect(failed.every((e: { resourceId: string; externalId: string; detail: string }) => e.resourceId === user.id && e.externalId === 'ext-p' && e.detail)).toBe(true);
+    expect((await viewer.get(`/tenants/${tenant.id}/events?externalId=ext-p&failed=true`)).body.total).toBe(3);
   });
 
   it('a body refused before the service is reached (bad JSON, 415) is recorded for the tenant of a valid token', async () => {
@@ -106,6 +125,72 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     ]);
   });
 
+  it("health's last successful call counts an OAuth client's reads, not its refused calls", async () => {
+    const tenant = await t.tenant();
+    const { accessToken } = await authorizedTokens(t, tenant.id);
+    const health = async () => (await viewer.get(`/tenants/${tenant.slug}/health`)).body;
+    expect((await health()).lastSuccessfulCallAt).toBeNull();
+
+    const before = Date.now();
+    expect((await scimClient(t.scimUrl, accessToken).get('/Users?filter=userName eq "nobody@contoso.com"')).status).toBe(200);
+    const seen = await health();
+    expect(Date.parse(seen.lastSuccessfulCallAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(seen.lastProvisioningCallAt).toBe(seen.lastSuccessfulCallAt);
+    expect(seen.lastFailureReason).toBeNull();
+
+    // Refused calls do not move it.
+    const other = await t.tenant();
+    const refused = await authorizedTokens(t, other.id);
+    expect((await operator.post(`/tenants/${other.id}/admins/${refused.admin.id}/disable`)).status).toBe(200);
+    expect((await scimClient(t.scimUrl, refused.accessToken).get('/Users')).status).toBe(401);
+    expect((await viewer.get(`/tenants/${other.id}/health`)).body.lastSuccessfulCallAt).toBeNull();
+  });
+
+  it("revoked OAuth access tokens and a disabled admin's token are counted for the client's tenant, each with its reason", async () => {
+    const tenant = await t.tenant();
+    const reasons = async () =>
+      Object.fromEntries(
+        ((await viewer.get(`/tenants/${tenant.id}/events?operation=auth.failure`)).body.items as { detail: string; count: number }[]).map((e) => [
+          e.detail.split(':')[0],
+          e.count,
+        ]),
+      );
+
+    // Revoked by the client itself (RFC 7009).
+    const revokedByClient = await authorizedTokens(t, tenant.id);
+    const clientAuth = { ...revokedByClient.client, method: 'basic' as const };
+    expect((await tokenRequest(t, { token: revokedByClient.accessToken, token_type_hint: 'access_token' }, clientAuth, '/oauth/token/revocation')).status).toBe(200);
+    expect((await scimClient(t.scimUrl, revokedByClient.accessToken).get('/Users')).status).toBe(401);
+
+    // Its grant revoked by support.
+    const revokedBySupport = await authorizedTokens(t, tenant.id);
+    const grant = ((await viewer.get(`/tenants/${tenant.slug}/grants`)).body.items as { id: string; accountId: string }[]).find(
+      (g) => g.accountId === revokedBySupport.admin.id,
+    )!;
+    expect((await operator.delete(`/tenants/${tenant.slug}/grants/${grant.id}`)).status).toBe(204);
+    expect((await scimClient(t.scimUrl, revokedBySupport.accessToken).get('/Users')).status).toBe(401);
+    expect((await scimClient(t.scimUrl, revokedBySupport.accessToken).get('/Groups')).status).toBe(401);
+    expect(await reasons()).toEqual({ 'oauth-token-revoked': 3 });
+
+    // The admin who authorized is disabled.
+    const disabled = await authorizedTokens(t, tenant.id);
+    expect((await operator.post(`/tenants/${tenant.id}/admins/${disabled.admin.id}/disable`)).status).toBe(200);
+    expect((await scimClient(t.scimUrl, disabled.accessToken).get('/Users')).status).toBe(401);
+    expect(await reasons()).toEqual({ 'oauth-token-revoked': 3, 'oauth-authorizer-disabled': 1 });
+    const health = (await viewer.get(`/tenants/${tenant.id}/health`)).body;
+    expect(health.lastFailureReason).toMatch(/^oauth-authorizer-disabled: /);
+    expect(health.lastHour).toMatchObject({ calls: 4, failures: 4 });
+
+    // A revoked token's row goes with the purge once it would have expired; then it is nobody's.
+    const db = t.app.get(Database);
+    await db.transaction((m) =>
+      m.update(OidcPayloadEntity, { model: 'AccessToken', id: storedOidcId('AccessToken', revokedByClient.accessToken) }, { expiresAt: new Date(Date.now() - 1000) }),
+    );
+    await t.app.get(OidcPayloadStore).purgeExpired();
+    expect((await scimClient(t.scimUrl, revokedByClient.accessToken).get('/Users')).status).toBe(401);
+    expect(await reasons()).toEqual({ 'oauth-token-revoked': 3, 'oauth-authorizer-disabled': 1 });
+  });
+
   it('a flood of 10,000 calls with a revoked token adds a bounded number of rows, and every call is counted', async () => {
     const tenant = await t.tenant();
     const { tokenHash: _hash, ...token } = (await t.app.get(Database).read((m) => m.findOneByOrFail(ScimTokenEntity, { tenantId: tenant.id }))) as ScimTokenEntity;
@@ -150,6 +235,9 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect((await scimClient(t.scimUrl, tenant.token).get('/Users')).status).toBe(403);
     const failed = (await viewer.get(`/tenants/${tenant.slug}/events?operation=auth.failure`)).body.items;
     expect(failed).toEqual([expect.objectContaining({ status: 403, count: 1, detail: expect.stringMatching(/^tenant-suspended: /) })]);
+    // A refused call is no successful one, though its token is valid.
+    const health = (await viewer.get(`/tenants/${tenant.slug}/health`)).body;
+    expect(health).toMatchObject({ lastSuccessfulCallAt: null, lastProvisioningCallAt: null, lastFailureReason: expect.stringMatching(/^tenant-suspended: /) });
   });
 
   it('tenant routes take the slug wherever they take the id', async () => {
@@ -180,6 +268,13 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
       expect.objectContaining({ tenant: expect.objectContaining({ id: one.id }), matched: { field: 'userName', value: `jane1-${mail}` } }),
     ]);
     expect((await viewer.get('/users?q=ext-jane&by=externalId')).body.items[0]).toMatchObject({ tenant: { id: two.id }, user: { externalId: 'Ext-Jane' } });
+    // Prefixes of the userName and the externalId, in any case.
+    const userNamePrefix = await viewer.get(`/users?q=${encodeURIComponent(`JANE2-${mail.slice(0, 6)}`)}&by=userName&match=prefix`);
+    expect(userNamePrefix.body.items).toEqual([expect.objectContaining({ tenant: expect.objectContaining({ id: two.id }), matched: { field: 'userName', value: `jane2-${mail}` } })]);
+    expect((await viewer.get(`/users?q=${encodeURIComponent(`jane2-${mail.slice(0, 6)}`)}&by=userName`)).body.items).toEqual([]);
+    const externalIdPrefix = (await viewer.get('/users?q=EXT-J&by=externalId&match=prefix')).body.items as { user: { externalId: string } }[];
+    expect(externalIdPrefix.map((h) => h.user.externalId)).toContain('Ext-Jane');
+    expect(externalIdPrefix.every((h) => h.user.externalId.toLowerCase().startsWith('ext-j'))).toBe(true);
     expect((await viewer.get(`/users?q=${encodeURIComponent(mail.slice(0, 12))}&by=email`)).body.items).toEqual([]);
 
     // Nobody but support staff: no token, a SCIM token of a tenant, a bad query.
@@ -229,6 +324,9 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect(Date.parse(grants.items[0].authorizedAt)).toBeGreaterThanOrEqual(Date.parse(firstGrant.authorizedAt));
     // The replaced authorization's tokens are gone; the new one works.
     expect((await scimClient(t.scimUrl, first.access_token).get('/Users')).status).toBe(401);
+    expect((await viewer.get(`/tenants/${tenant.id}/events?operation=auth.failure`)).body.items).toEqual([
+      expect.objectContaining({ actorId: client.clientId, count: 1, detail: expect.stringMatching(/^oauth-token-revoked: .*Authorize/) }),
+    ]);
     expect((await tokenRequest(t, { grant_type: 'refresh_token', refresh_token: first.refresh_token }, auth)).body.error).toBe('invalid_grant');
     expect((await scimClient(t.scimUrl, last.access_token).get('/Users')).status).toBe(200);
     // Another admin's authorization of the same client is their own.

@@ -58,6 +58,8 @@ Servers:
   --target-token TOKEN   its bearer token
   --target-pid PID       its process id, for RSS figures (optional)
   --peer-url URL, --peer-token TOKEN   use an already-running peer instead of starting one
+  --peer-pid PID         its process id, for its CPU and RSS figures (optional); with
+                         bench/serve-build.mjs the "peer" can be another build of ours (an A/B run)
   --peer-dir DIR         where the peer is installed (default bench/.peer; copied from --peer-src and
                          'npm ci'-ed there when missing)
   --peer-src DIR         the peer's source folder (default ../shared/peers/scimmy-peer)
@@ -120,6 +122,7 @@ export function parseOptions() {
             "target-pid": {type: "string"},
             "peer-url": {type: "string"},
             "peer-token": {type: "string"},
+            "peer-pid": {type: "string"},
             "peer-dir": {type: "string", default: path.join(BENCH_DIR, ".peer")},
             "peer-src": {type: "string", default: path.resolve(ROOT, "..", "shared", "peers", "scimmy-peer")},
             "peer-index": {type: "string", default: "on"},

@@ -78,7 +78,7 @@ async function preparePeer(opt) {
 export async function startPeer(ctx, logFile) {
     const {cfg} = ctx;
     const {opt} = cfg;
-    if (opt["peer-url"]) return serverFromUrl(cfg, "peer", opt["peer-url"], opt["peer-token"]);
+    if (opt["peer-url"]) return serverFromUrl(cfg, "peer", opt["peer-url"], opt["peer-token"], opt["peer-pid"]);
     const dir = await preparePeer(opt);
     const port = await freePort();
     const token = `peer-${randomUUID()}`;

@@ -1,7 +1,7 @@
 import { Body, Delete, Get, HttpCode, Logger, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { TenantHealthService, TenantService, type Actor } from '@app/directory';
-import { OAuthGrantService, ScimTokenService, type SupportPrincipal } from '@app/identity';
+import { OAuthClientService, OAuthGrantService, ScimTokenService, type SupportPrincipal } from '@app/identity';
 import { Roles } from './admin-auth.guard.js';
 import { AdminController, TenantIdParam } from './admin-controller.decorator.js';
 import { Principal, SupportActor } from './admin-principal.js';
@@ -29,6 +29,7 @@ export class TenantsController {
     private readonly health: TenantHealthService,
     private readonly grants: OAuthGrantService,
     private readonly scimTokens: ScimTokenService,
+    private readonly clients: OAuthClientService,
   ) {}
 
   @Get()
@@ -106,6 +107,7 @@ export class TenantsController {
   @ApiOkResponse({ type: TenantHealthDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   async getHealth(@TenantIdParam() tenantId: string): Promise<TenantHealthDto> {
-    return toHealthDto(await this.health.health(tenantId), await this.scimTokens.lastUsedAt(tenantId));
+    const credentialUses = [await this.scimTokens.lastUsedAt(tenantId), await this.clients.lastUsedAt(tenantId)];
+    return toHealthDto(await this.health.health(tenantId), credentialUses);
   }
 }

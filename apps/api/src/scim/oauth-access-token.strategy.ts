@@ -25,15 +25,18 @@ export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_B
     super({ passReqToCallback: true });
   }
 
-  /** An expired token, or one not issued for the SCIM API, is refused and noted on the request for its tenant's failure count. */
+  /**
+   * An expired or revoked token, one not issued for the SCIM API, or one authorized by an admin who
+   * is now disabled, is refused and noted on the request for its tenant's failure count.
+   */
   async validate(req: ScimRequest, token: string): Promise<ScimPrincipal | false> {
     if (token.length < 20 || token.length > 200 || token.startsWith('atea_scim_')) return false;
     const { AccessToken, ClientCredentials } = this.host.provider;
     const found = (await AccessToken.find(token)) ?? (await ClientCredentials.find(token));
     if (!found) {
-      // oidc-provider no longer sees an expired token; its row stays until the purge, naming the tenant.
-      const expired = await this.store.expiredAccessToken(token);
-      if (expired) req.refused = { tenantId: expired.tenantId, reason: 'oauth-token-expired', via: 'oauth', credentialId: expired.clientId };
+      // oidc-provider no longer sees an expired or revoked token; its row stays until the purge, naming the tenant.
+      const refused = await this.store.refusedAccessToken(token);
+      if (refused) req.refused = { tenantId: refused.tenantId, reason: `oauth-token-${refused.reason}`, via: 'oauth', credentialId: refused.clientId };
       return false;
     }
     const tenantId = (found.extra as { tenant_id?: unknown } | undefined)?.tenant_id;
@@ -45,7 +48,10 @@ export class OAuthAccessTokenStrategy extends PassportStrategy(Strategy, OAUTH_B
       return false;
     }
     const accountId = (found as { accountId?: unknown }).accountId;
-    if (typeof accountId === 'string' && !(await this.accounts.isEnabled(accountId))) return false;
+    if (typeof accountId === 'string' && !(await this.accounts.isEnabled(accountId))) {
+      req.refused = { tenantId, reason: 'oauth-authorizer-disabled', via: 'oauth', credentialId };
+      return false;
+    }
     return { tenantId, via: 'oauth', credentialId };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { AuthFailureLog, TenantService } from '@app/directory';
+import { OAuthClientService, ScimTokenService } from '@app/identity';
 import { ScimError } from '@app/scim';
 import type { FastifyRequest } from 'fastify';
 import { ScimRateGate } from '../limits/scim-rate-gate.js';
@@ -14,7 +15,8 @@ const UNAUTHORIZED = 'A valid bearer token is required: it is missing, unknown, 
  * Requires a valid bearer token (a per-tenant SCIM token or an OAuth access token); anything else is a
  * SCIM 401. A valid token of a suspended tenant gets a SCIM 403; of a deleted tenant, a 401. Refusals
  * of credentials of a known tenant (expired, revoked, wrong audience, suspended) are counted in that
- * tenant's provisioning events. A tenant over its rate limit gets a SCIM 429 with Retry-After.
+ * tenant's provisioning events. A tenant over its rate limit gets a SCIM 429 with Retry-After. A
+ * call let through is noted as its SCIM token's or OAuth client's last use.
  */
 @Injectable()
 export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
@@ -22,6 +24,8 @@ export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
     private readonly tenants: TenantService,
     private readonly gate: ScimRateGate,
     private readonly failures: AuthFailureLog,
+    private readonly clients: OAuthClientService,
+    private readonly scimTokens: ScimTokenService,
   ) {
     super();
   }
@@ -51,6 +55,9 @@ export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
     if (!verdict.allowed) {
       throw ScimError.rateLimited(`Too many requests for this tenant: retry after ${verdict.retryAfterSeconds} seconds`, verdict.retryAfterSeconds);
     }
+    // The tenant's health shows the last call let through, reads included.
+    if (principal.via === 'oauth') await this.clients.recordUse(principal.credentialId);
+    else await this.scimTokens.recordUse(principal.credentialId);
     return true;
   }
 

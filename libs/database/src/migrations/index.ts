@@ -10,6 +10,7 @@ import { TenantRateLimit1796010466160 } from './1796010466160-tenant-rate-limit.
 import { OidcPayloadClient1796010718722 } from './1796010718722-oidc-payload-client.js';
 import { EventIgnoredAttributes1796012638228 } from './1796012638228-event-ignored-attributes.js';
 import { TenantSchemaExtensions1796014000000 } from './1796014000000-tenant-schema-extensions.js';
+import { OAuthClientLastUsed1796596730359 } from './1796596730359-oauth-client-last-used.js';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   OidcPayloadClient1796010718722,
   EventIgnoredAttributes1796012638228,
   TenantSchemaExtensions1796014000000,
+  OAuthClientLastUsed1796596730359,
 ];

@@ -4,13 +4,22 @@ import { ProvisioningEventEntity } from './provisioning-event.entity.js';
 import type { Actor } from './event-log.js';
 
 /** Why a call with a credential of a known tenant was refused. */
-export type AuthFailureReason = 'scim-token-expired' | 'scim-token-revoked' | 'oauth-token-expired' | 'oauth-token-wrong-audience' | 'tenant-suspended';
+export type AuthFailureReason =
+  | 'scim-token-expired'
+  | 'scim-token-revoked'
+  | 'oauth-token-expired'
+  | 'oauth-token-revoked'
+  | 'oauth-token-wrong-audience'
+  | 'oauth-authorizer-disabled'
+  | 'tenant-suspended';
 
 const DESCRIPTION: Record<AuthFailureReason, string> = {
   'scim-token-expired': 'The SCIM token has expired: issue a new one and update it in Entra',
   'scim-token-revoked': 'The SCIM token was revoked: issue a new one and update it in Entra',
   'oauth-token-expired': 'The OAuth access token has expired: the client must refresh it (or Authorize again)',
+  'oauth-token-revoked': 'The OAuth access token was revoked (its grant was revoked or replaced by a new Authorize): the client must Authorize again or use its newer token',
   'oauth-token-wrong-audience': 'The OAuth access token was not issued for the SCIM API',
+  'oauth-authorizer-disabled': 'The admin who authorized the OAuth client is disabled: enable the admin, or another admin must Authorize again',
   'tenant-suspended': 'The tenant is suspended',
 };
 

@@ -96,7 +96,15 @@ export class ScimUserService {
   async patch(tenantId: string, id: string, body: unknown, actor: Actor, ifMatch?: string): Promise<ScimResource> {
     const event = draft(actor, 'patch', id);
     return this.events.track(tenantId, event, async () => {
-      const operations = parsePatchRequest(body);
+      let operations: ReturnType<typeof parsePatchRequest>;
+      try {
+        operations = parsePatchRequest(body);
+      } catch (error) {
+        // A PATCH that fails is recorded with the user it was for.
+        const current = await this.users.findById(tenantId, id);
+        if (current) event.subject = subjectOfUser(this.toResource(current, await this.extensions.forTenant(tenantId)));
+        throw error;
+      }
       const schemas = await this.extensions.forTenant(tenantId);
       // Filled by the change below, before the write's event is queued (the same array).
       const ignored: string[] = [];
@@ -105,8 +113,11 @@ export class ScimUserService {
         tenantId,
         id,
         (current) => {
+          const before = this.toResource(current, schemas);
+          // A PATCH that fails is recorded with the user it was for.
+          event.subject = subjectOfUser(before);
           checkIfMatch(current.user.version, ifMatch, 'user');
-          const patched = applyPatch(this.toResource(current, schemas), operations, schemas.userResource);
+          const patched = applyPatch(before, operations, schemas.userResource);
           ignored.splice(0, ignored.length, ...patched.ignored);
           const { resource, changed } = keepStatusWhenUnassigned(patched, current.user.active);
           event.subject = subjectOfUser(resource);

@@ -26,6 +26,10 @@ export class OAuthClientEntity {
 
   @Column({ name: 'updated_at', type: 'datetime' })
   updatedAt: Date;
+
+  /** When one of its access tokens last got a SCIM call through (written at most once a minute). */
+  @Column({ name: 'last_used_at', type: 'datetime', nullable: true })
+  lastUsedAt: Date | null;
 }
 
 /** One secret of a client; several may be live at once, so that secrets rotate without downtime. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
-import { Database } from '@app/database';
+import { Injectable, Logger } from '@nestjs/common';
+import { In, IsNull, Not } from 'typeorm';
+import { Database, describeFailure } from '@app/database';
 import { SecretBox } from '../keys/secret-box.js';
 import { IdentityError } from '../identity.error.js';
 import type { InTransaction } from '../transaction-hook.js';
@@ -14,6 +14,9 @@ export const DEFAULT_SECRET_DAYS = 730;
 export const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
 const SECRET_PREFIX = 'atea_cs_';
 const DAY_MS = 86_400_000;
+/** last_used_at is written at most this often per client (and instance), to keep SCIM reads free of writes. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+const MAX_REMEMBERED_USES = 10_000;
 
 export interface IssuedClientSecret {
   clientId: string;
@@ -55,6 +58,10 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
  */
 @Injectable()
 export class OAuthClientService {
+  private readonly logger = new Logger('OAuthClientService');
+  /** When this instance last wrote each client's last_used_at. */
+  private readonly lastWritten = new Map<string, number>();
+
   constructor(
     private readonly db: Database,
     private readonly box: SecretBox,
@@ -78,6 +85,7 @@ export class OAuthClientService {
       grantTypes: CLIENT_GRANT_TYPES.join(' '),
       createdAt: now,
       updatedAt: now,
+      lastUsedAt: null,
     } satisfies OAuthClientEntity);
     const { entity, secret } = this.newSecret(client.clientId, options.expiresInDays ?? DEFAULT_SECRET_DAYS, now);
     const issued = { clientId: client.clientId, clientSecret: secret, secretId: entity.id, expiresAt: entity.expiresAt };
@@ -132,6 +140,28 @@ export class OAuthClientService {
           .map((s) => ({ id: s.id, createdAt: s.createdAt.toISOString(), expiresAt: s.expiresAt.toISOString(), expired: s.expiresAt.getTime() <= now })),
       }));
     });
+  }
+
+  /**
+   * Notes that an access token of the client got a SCIM call through: last_used_at, written at most
+   * once a minute per client. Never throws: a busy database must not fail the call it rides on.
+   */
+  async recordUse(clientId: string, now = Date.now()): Promise<void> {
+    const last = this.lastWritten.get(clientId);
+    if (last !== undefined && now - last <= LAST_USED_GRANULARITY_MS) return;
+    if (this.lastWritten.size >= MAX_REMEMBERED_USES) this.lastWritten.clear();
+    this.lastWritten.set(clientId, now);
+    await this.db
+      .transaction((m) => m.update(OAuthClientEntity, { clientId }, { lastUsedAt: new Date(now) }))
+      .catch((error: unknown) => this.logger.warn(`Could not record the use of OAuth client ${clientId}: ${describeFailure(error)}`));
+  }
+
+  /** The newest use of any OAuth client of the tenant (see recordUse). */
+  async lastUsedAt(tenantId: string): Promise<Date | null> {
+    const newest = await this.db.read((m) =>
+      m.findOne(OAuthClientEntity, { select: { clientId: true, lastUsedAt: true }, where: { tenantId, lastUsedAt: Not(IsNull()) }, order: { lastUsedAt: 'DESC' } }),
+    );
+    return newest?.lastUsedAt ?? null;
   }
 
   findClient(clientId: string): Promise<OAuthClientEntity | null> {

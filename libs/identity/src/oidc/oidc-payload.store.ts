@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { LessThan } from 'typeorm';
+import { In, IsNull, LessThan, Not, type EntityManager } from 'typeorm';
 import { Database, isUniqueViolation } from '@app/database';
 import { OAuthClientEntity } from '../oauth-clients/oauth-client.entity.js';
 import { OidcPayloadEntity } from './oidc-payload.entity.js';
@@ -30,6 +30,22 @@ const CREDENTIAL_MODELS = new Set([
   'InitialAccessToken',
   'RegistrationAccessToken',
 ]);
+
+/**
+ * Models a SCIM call presents as its bearer token. Revoking one (RFC 7009, a revoked or replaced
+ * grant) keeps its row, marked by `consumed_at`, until it would have expired and the purge takes it:
+ * a call that still presents it is refused like any unknown token, yet counted for its tenant as a
+ * revoked token. oidc-provider never consumes these models itself.
+ */
+export const BEARER_TOKEN_MODELS = ['AccessToken', 'ClientCredentials'];
+const BEARER_MODELS = new Set(BEARER_TOKEN_MODELS);
+
+/** Why a bearer token that names its tenant is refused. */
+export interface RefusedAccessToken {
+  clientId: string;
+  tenantId: string;
+  reason: 'expired' | 'revoked';
+}
 
 export function storedOidcId(model: string, id: string): string {
   return CREDENTIAL_MODELS.has(model) ? createHash('sha256').update(id, 'utf8').digest('base64url') : id;
@@ -85,17 +101,19 @@ export class OidcPayloadStore {
   }
 
   /**
-   * The client and tenant of an access token that has expired but is not purged yet: a refused call
-   * can then be counted for its tenant. Undefined for an unknown or still live token.
+   * The client and tenant of an access token that has expired or was revoked but is not purged yet,
+   * with which of the two: a refused call can then be counted for its tenant. Undefined for an
+   * unknown or still live token.
    */
-  async expiredAccessToken(token: string): Promise<{ clientId: string; tenantId: string } | undefined> {
-    for (const model of ['AccessToken', 'ClientCredentials']) {
+  async refusedAccessToken(token: string): Promise<RefusedAccessToken | undefined> {
+    for (const model of BEARER_TOKEN_MODELS) {
       const row = await this.db.read((m) => m.findOneBy(OidcPayloadEntity, { model, id: storedOidcId(model, token) }));
       if (!row) continue;
-      if (!row.expiresAt || row.expiresAt.getTime() > Date.now()) return undefined;
+      const reason = row.consumedAt ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= Date.now() ? 'expired' : null;
+      if (!reason) return undefined;
       const payload = JSON.parse(row.payload) as OidcPayload & { clientId?: unknown; extra?: { tenant_id?: unknown } };
       const tenantId = payload.extra?.tenant_id;
-      return typeof tenantId === 'string' && typeof payload.clientId === 'string' ? { clientId: payload.clientId, tenantId } : undefined;
+      return typeof tenantId === 'string' && typeof payload.clientId === 'string' ? { clientId: payload.clientId, tenantId, reason } : undefined;
     }
     return undefined;
   }
@@ -116,12 +134,14 @@ export class OidcPayloadStore {
     );
   }
 
+  /** Deletes a model instance; a bearer token is marked revoked instead (see BEARER_TOKEN_MODELS). */
   async destroy(model: string, id: string): Promise<void> {
-    await this.db.transaction((m) => m.delete(OidcPayloadEntity, { model, id: storedOidcId(model, id) }));
+    const key = { model, id: storedOidcId(model, id) };
+    await this.db.transaction((m) => (BEARER_MODELS.has(model) ? m.update(OidcPayloadEntity, key, { consumedAt: new Date() }) : m.delete(OidcPayloadEntity, key)));
   }
 
   async revokeByGrantId(model: string, grantId: string): Promise<void> {
-    await this.db.transaction((m) => m.delete(OidcPayloadEntity, { model, grantId }));
+    await this.db.transaction((m) => revokeGrantRows(m, [grantId], [model]));
   }
 
   /** Deletes every expired row; returns how many. */
@@ -132,8 +152,24 @@ export class OidcPayloadStore {
 
   private live(row: OidcPayloadEntity | null, credential: string | undefined) {
     if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return undefined;
+    if (row.consumedAt && BEARER_MODELS.has(row.model)) return undefined;
     const payload = JSON.parse(row.payload) as OidcPayload;
     if (credential !== undefined) payload.jti = credential;
     return { payload, consumedAt: row.consumedAt };
   }
+}
+
+/**
+ * Revokes the rows issued under the grants (of `models`, or of every model) through `m`: codes and
+ * refresh tokens are deleted, bearer tokens marked revoked until they would have expired.
+ */
+export async function revokeGrantRows(m: EntityManager, grantIds: string[], models?: string[]): Promise<void> {
+  if (grantIds.length === 0) return;
+  const bearer = models ? models.filter((model) => BEARER_MODELS.has(model)) : BEARER_TOKEN_MODELS;
+  const others = models ? models.filter((model) => !BEARER_MODELS.has(model)) : undefined;
+  if (bearer.length > 0) {
+    await m.update(OidcPayloadEntity, { grantId: In(grantIds), model: In(bearer), consumedAt: IsNull() }, { consumedAt: new Date() });
+  }
+  if (others === undefined) await m.delete(OidcPayloadEntity, { grantId: In(grantIds), model: Not(In(BEARER_TOKEN_MODELS)) });
+  else if (others.length > 0) await m.delete(OidcPayloadEntity, { grantId: In(grantIds), model: In(others) });
 }

@@ -21,7 +21,6 @@ interface Verified {
   /** A revoked token stays revoked: remembered too, so a client that keeps calling with it costs no query. */
   revoked: boolean;
   expiresAt: number | null;
-  lastUsedAt: number;
   until: number;
 }
 
@@ -49,6 +48,8 @@ export function hashToken(token: string): string {
 export class ScimTokenService {
   /** Recently verified tokens by hash: Entra calls many times a second with the same token. */
   private readonly verified = new Map<string, Verified>();
+  /** When this instance last wrote each token's last_used_at. */
+  private readonly lastWritten = new Map<string, number>();
 
   private readonly logger = new Logger('ScimTokens');
 
@@ -105,7 +106,6 @@ export class ScimTokenService {
         principal: { tenantId: entity.tenantId, tokenId: entity.id },
         revoked: entity.revokedAt !== null,
         expiresAt: entity.expiresAt?.getTime() ?? null,
-        lastUsedAt: entity.lastUsedAt?.getTime() ?? 0,
         until: now + VERIFIED_TTL_MS,
       };
       if (this.verified.size >= MAX_CACHED) this.verified.clear();
@@ -113,15 +113,22 @@ export class ScimTokenService {
     }
     if (known.revoked) return { ...known.principal, reason: 'revoked' };
     if (known.expiresAt !== null && known.expiresAt <= now) return { ...known.principal, reason: 'expired' };
-    if (now - known.lastUsedAt > LAST_USED_GRANULARITY_MS) {
-      known.lastUsedAt = now;
-      const id = known.principal.tokenId;
-      // Bookkeeping: a busy or unreachable database must not fail the request it rides on.
-      await this.db
-        .transaction((m) => m.update(ScimTokenEntity, { id }, { lastUsedAt: new Date(now) }))
-        .catch((error: unknown) => this.logger.warn(`Could not record the use of SCIM token ${id}: ${describeFailure(error)}`));
-    }
     return known.principal;
+  }
+
+  /**
+   * Notes that a call with the token was let through (the caller decides: a valid token of a
+   * suspended tenant is refused all the same): last_used_at, written at most once a minute per token
+   * and instance. Never throws: a busy or unreachable database must not fail the request it rides on.
+   */
+  async recordUse(tokenId: string, now = Date.now()): Promise<void> {
+    const last = this.lastWritten.get(tokenId);
+    if (last !== undefined && now - last <= LAST_USED_GRANULARITY_MS) return;
+    if (this.lastWritten.size >= MAX_CACHED) this.lastWritten.clear();
+    this.lastWritten.set(tokenId, now);
+    await this.db
+      .transaction((m) => m.update(ScimTokenEntity, { id: tokenId }, { lastUsedAt: new Date(now) }))
+      .catch((error: unknown) => this.logger.warn(`Could not record the use of SCIM token ${tokenId}: ${describeFailure(error)}`));
   }
 
   /** Revokes a token of the tenant (again: a no-op); false when the tenant has no such token. */

@@ -5,6 +5,7 @@ import { AccountEntity } from '../accounts/account.entity.js';
 import { IdentityError } from '../identity.error.js';
 import { OAuthClientEntity, OAuthClientSecretEntity } from '../oauth-clients/oauth-client.entity.js';
 import { OidcPayloadEntity } from '../oidc/oidc-payload.entity.js';
+import { revokeGrantRows } from '../oidc/oidc-payload.store.js';
 import { ScimTokenEntity } from '../scim-tokens/scim-token.entity.js';
 import type { InTransaction } from '../transaction-hook.js';
 
@@ -26,9 +27,6 @@ export interface GrantSummary {
   status: 'active' | 'revoked';
   revokedReason: 'tenant_suspended' | 'account_disabled' | null;
 }
-
-/** Token models that a client holds without a grant (client credentials). */
-const CLIENT_TOKEN_MODELS = ['ClientCredentials'];
 
 const seconds = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000) : null);
 
@@ -81,7 +79,7 @@ export class OAuthGrantService {
     await this.db.transaction(async (m) => {
       const grant = await m.findOneBy(OidcPayloadEntity, { model: 'Grant', id: grantId, tenantId });
       if (!grant?.clientId) throw new IdentityError('not_found', `The tenant has no grant ${grantId}`);
-      await this.deleteGrants(m, [grantId]);
+      await this.revokeGrants(m, [grantId]);
       await audit?.(m, { clientId: grant.clientId });
     });
   }
@@ -101,7 +99,7 @@ export class OAuthGrantService {
           return payload.clientId === clientId && payload.accountId === accountId;
         })
         .map((g) => g.id);
-      await this.deleteGrants(m, earlier);
+      await this.revokeGrants(m, earlier);
       return earlier.length;
     });
   }
@@ -131,11 +129,23 @@ export class OAuthGrantService {
     if (clientIds.length === 0) return;
     const grants = await m.find(OidcPayloadEntity, { select: { model: true, id: true }, where: { model: 'Grant', clientId: In(clientIds) } });
     await this.deleteGrants(m, grants.map((g) => g.id));
-    await m.delete(OidcPayloadEntity, { model: In(CLIENT_TOKEN_MODELS), clientId: In(clientIds) });
+    // Every other row of the clients: client-credentials tokens, and revoked access tokens kept for their tenant's failure count.
+    await m.delete(OidcPayloadEntity, { clientId: In(clientIds) });
     await m.delete(OAuthClientSecretEntity, { clientId: In(clientIds) });
     await m.delete(OAuthClientEntity, { clientId: In(clientIds) });
   }
 
+  /**
+   * Deletes grants with their codes and refresh tokens; their access tokens are kept, marked revoked,
+   * until they expire, so that a client still calling with one is counted for its tenant.
+   */
+  private async revokeGrants(m: EntityManager, grantIds: string[]): Promise<void> {
+    if (grantIds.length === 0) return;
+    await revokeGrantRows(m, grantIds);
+    await m.delete(OidcPayloadEntity, { model: 'Grant', id: In(grantIds) });
+  }
+
+  /** Deletes grants with everything issued under them. */
   private async deleteGrants(m: EntityManager, grantIds: string[]): Promise<void> {
     if (grantIds.length === 0) return;
     await m.delete(OidcPayloadEntity, { grantId: In(grantIds) });

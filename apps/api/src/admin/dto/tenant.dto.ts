@@ -107,7 +107,7 @@ export class TenantHealthDto {
     format: 'date-time',
     nullable: true,
     type: String,
-    description: 'The latest provisioning call seen: the newest SCIM write, or the last use of a SCIM token, whichever is later',
+    description: 'The latest provisioning call seen: the newest SCIM write, or the last use of a SCIM token or an OAuth client, whichever is later',
   })
   lastProvisioningCallAt: string | null;
 
@@ -137,7 +137,8 @@ export class TenantHealthDto {
     format: 'date-time',
     nullable: true,
     type: String,
-    description: 'The latest successful SCIM call seen: the newest successful write, or the last use of a valid SCIM token, whichever is later',
+    description:
+      'The latest successful SCIM call seen: the newest successful write, or the last call let through with a SCIM token or an OAuth access token (to the minute), whichever is later',
   })
   lastSuccessfulCallAt: string | null;
 
@@ -151,19 +152,20 @@ export class TenantHealthDto {
 const rate = (failures: number, total: number) => (total === 0 ? 0 : Math.round((failures / total) * 1000) / 1000);
 const latest = (...dates: (Date | null)[]) => dates.filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0];
 
-export function toHealthDto(h: TenantHealth, scimTokenLastUsedAt: Date | null): TenantHealthDto {
+/** `credentialUses`: when the tenant's SCIM tokens and OAuth clients last got a call through (reads are not logged as events). */
+export function toHealthDto(h: TenantHealth, credentialUses: (Date | null)[]): TenantHealthDto {
   return {
     users: h.users,
     activeUsers: h.activeUsers,
     groups: h.groups,
-    lastProvisioningCallAt: iso(latest(h.lastProvisioningWriteAt, scimTokenLastUsedAt)),
+    lastProvisioningCallAt: iso(latest(h.lastProvisioningWriteAt, ...credentialUses)),
     lastProvisioningWriteAt: iso(h.lastProvisioningWriteAt),
     writesLast24h: h.writesLast24h,
     failuresLast24h: h.failuresLast24h,
     failureRateLast24h: rate(h.failuresLast24h, h.writesLast24h),
     lastFailureAt: iso(h.lastFailureAt),
     lastFailureReason: h.lastFailureReason,
-    lastSuccessfulCallAt: iso(latest(h.lastSuccessfulWriteAt, scimTokenLastUsedAt)),
+    lastSuccessfulCallAt: iso(latest(h.lastSuccessfulWriteAt, ...credentialUses)),
     lastHour: { ...h.lastHour, failureRate: rate(h.lastHour.failures, h.lastHour.calls) },
     last24h: { ...h.last24h, failureRate: rate(h.last24h.failures, h.last24h.calls) },
   };
