@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost, type AbstractHttpAdapter } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { errorCodes, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { errorCodes, LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { AppConfig } from '@app/config';
 import { DatabaseUnavailableError, describeDatabaseError, isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@app/database';
@@ -109,6 +109,10 @@ export function httpAdapter(config: AppConfig, logger: PinoLogger = createLogger
     frameworkErrors: frameworkErrors(() => (adapter as unknown as { securityHook?: SecurityHook }).securityHook),
     clientErrorHandler,
     loggerInstance: logger,
+    // Fastify's request loggers are the root logger itself, not a child per request: a pino child
+    // runs the redaction of its bindings each time it is made. Lines written while serving a request
+    // carry its id all the same, from the request context (see observability/logger.ts).
+    childLoggerFactory: (root: FastifyBaseLogger) => root,
     genReqId: requestId,
     // One access-log line per request is written by instrumentHttp instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
