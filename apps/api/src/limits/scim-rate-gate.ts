@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { RateLimits, retryAfterSeconds } from './rate-limits.service.js';
 
 const MAX_REMEMBERED = 10_000;
+const SCIM_PATH = /^\/scim\//i;
 
 /**
  * A refused request of a known token is answered after a pause (about the time until the bucket has
@@ -67,27 +68,35 @@ export class ScimRateGate {
   ) {}
 
   install(fastify: FastifyInstance): void {
-    fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!/^\/scim\//i.test(req.url)) return;
+    // A callback hook: requests of tokens not known here pass on at once, without a promise of their own.
+    fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+      if (!SCIM_PATH.test(req.url)) return done();
       const digest = digestOf(req);
       const remembered = digest && this.known.get(digest);
-      if (!remembered) return;
+      if (!remembered) return done();
       (req as unknown as Record<symbol, boolean>)[COUNTED] = true;
-      const verdict = await this.limits.scim(remembered.tenantId, remembered.ownPerSecond);
-      if (verdict.allowed) {
-        const turn = await this.turn(remembered.tenantId, reply);
-        if (turn === 'go') return;
-        // Nobody is left to answer.
-        if (turn === 'gone') return reply.hijack();
-        this.metrics.rateLimited('scim', remembered.tenantId);
-        sendScimError(reply, ScimError.rateLimited('Too many requests of this tenant at once: retry after 1 second', 1), req);
-        return reply;
-      }
-      await this.hold(remembered.tenantId, verdict.retryAfterMs);
-      const seconds = retryAfterSeconds(verdict);
-      sendScimError(reply, ScimError.rateLimited(`Too many requests for this tenant: retry after ${seconds} seconds`, seconds), req);
-      return reply;
+      this.admit(req, reply, remembered).then((answered) => answered || done(), done);
     });
+  }
+
+  /** Counts a request of a known token; true when it was answered here (refused) or nobody is left to answer. */
+  private async admit(req: FastifyRequest, reply: FastifyReply, remembered: Remembered): Promise<boolean> {
+    const verdict = await this.limits.scim(remembered.tenantId, remembered.ownPerSecond);
+    if (verdict.allowed) {
+      const turn = await this.turn(remembered.tenantId, reply);
+      if (turn === 'go') return false;
+      if (turn === 'gone') {
+        reply.hijack();
+        return true;
+      }
+      this.metrics.rateLimited('scim', remembered.tenantId);
+      sendScimError(reply, ScimError.rateLimited('Too many requests of this tenant at once: retry after 1 second', 1), req);
+      return true;
+    }
+    await this.hold(remembered.tenantId, verdict.retryAfterMs);
+    const seconds = retryAfterSeconds(verdict);
+    sendScimError(reply, ScimError.rateLimited(`Too many requests for this tenant: retry after ${seconds} seconds`, seconds), req);
+    return true;
   }
 
   /**

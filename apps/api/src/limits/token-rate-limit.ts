@@ -25,16 +25,18 @@ function basicClientId(header: string | undefined): string | undefined {
  * answer is an OAuth error (RFC 6749 §5.2 shape) with status 429 and `Retry-After`.
  */
 export function limitTokenRequests(fastify: FastifyInstance, limits: RateLimits): void {
-  fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.method !== 'POST' || req.url.split('?')[0].replace(/\/+$/, '') !== TOKEN_PATH) return;
-    const verdict = await limits.oauthToken(basicClientId(req.headers.authorization), req.ip);
-    if (verdict.allowed) return;
-    const seconds = retryAfterSeconds(verdict);
-    return reply
-      .code(429)
-      .header('Retry-After', String(seconds))
-      .header('Cache-Control', 'no-store')
-      .type('application/json; charset=utf-8')
-      .send({ error: 'temporarily_unavailable', error_description: `Too many token requests; retry after ${seconds} seconds` });
+  // A callback hook: every other request passes on at once, without a promise of its own.
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    if (req.method !== 'POST' || req.url.split('?')[0].replace(/\/+$/, '') !== TOKEN_PATH) return done();
+    limits.oauthToken(basicClientId(req.headers.authorization), req.ip).then((verdict) => {
+      if (verdict.allowed) return done();
+      const seconds = retryAfterSeconds(verdict);
+      void reply
+        .code(429)
+        .header('Retry-After', String(seconds))
+        .header('Cache-Control', 'no-store')
+        .type('application/json; charset=utf-8')
+        .send({ error: 'temporarily_unavailable', error_description: `Too many token requests; retry after ${seconds} seconds` });
+    }, done);
   });
 }
