@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register, type CounterConfiguration, type LabelValues } from 'prom-client';
 import { Database } from '@app/database';
 
 /** The doors a rate limit guards, as the `door` label of `rate_limit_rejections_total`. */
@@ -14,12 +14,44 @@ interface PoolState {
 }
 
 /**
+ * A counter of the request path: increments are tallied in a plain map by a key the caller builds
+ * (one string per label set) and added to the prom-client counter when it is read (scrape, cluster
+ * aggregation). prom-client checks and hashes the label set on every labelled `inc`, which the
+ * request path would pay several times a request.
+ */
+class TalliedCounter<T extends string> {
+  private readonly tally = new Map<string, { labels: LabelValues<T>; count: number }>();
+  readonly counter: Counter<T>;
+
+  constructor(configuration: CounterConfiguration<T>) {
+    const tally = this.tally;
+    this.counter = new Counter<T>({
+      ...configuration,
+      collect() {
+        for (const entry of tally.values()) {
+          if (entry.count === 0) continue;
+          this.inc(entry.labels, entry.count);
+          entry.count = 0;
+        }
+      },
+    });
+  }
+
+  /** One more for the label set `key` names; `labels` is called only the first time the key is seen. */
+  inc(key: string, labels: () => LabelValues<T>): void {
+    const entry = this.tally.get(key);
+    if (entry) entry.count++;
+    else this.tally.set(key, { labels: labels(), count: 1 });
+  }
+}
+
+/**
  * The process's metrics, in prom-client's global registry (which the cluster primary aggregates
  * across workers). Created once per process: several apps in one process (tests) share them.
  * Labels are bounded: route patterns, never raw URLs; tenant ids (thousands at most), never user ids.
  */
 class ProcessMetrics {
-  readonly httpRequests = new Counter({
+  readonly httpRequests = new TalliedCounter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status code',
     labelNames: ['method', 'route', 'status'] as const,
@@ -30,12 +62,12 @@ class ProcessMetrics {
     labelNames: ['method', 'route'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
-  readonly scimOperations = new Counter({
+  readonly scimOperations = new TalliedCounter({
     name: 'scim_operations_total',
     help: 'SCIM operations on Users and Groups, by tenant id, resource type and operation (list, get, create, replace, patch, delete)',
     labelNames: ['tenant', 'resource', 'operation'] as const,
   });
-  readonly scimFailures = new Counter({
+  readonly scimFailures = new TalliedCounter({
     name: 'scim_operation_failures_total',
     help: 'SCIM operations on Users and Groups answered with an error status (4xx or 5xx), by tenant id, resource type, operation and status',
     labelNames: ['tenant', 'resource', 'operation', 'status'] as const,
@@ -111,14 +143,16 @@ export function scimOperation(method: string, route: string): { resource: string
 /** One answered HTTP request, for the request and SCIM metrics. */
 export function recordRequest(request: { method: string; route: string; status: number; seconds: number; tenantId?: string }): void {
   const m = metrics();
+  const { method, route } = request;
   const status = String(request.status);
-  m.httpRequests.inc({ method: request.method, route: request.route, status });
-  m.httpDuration.observe({ method: request.method, route: request.route }, request.seconds);
-  const scim = scimOperation(request.method, request.route);
+  m.httpRequests.inc(`${method} ${route} ${status}`, () => ({ method, route, status }));
+  m.httpDuration.observe({ method, route }, request.seconds);
+  const scim = scimOperation(method, route);
   if (!scim) return;
   const tenant = request.tenantId ?? 'none';
-  m.scimOperations.inc({ tenant, ...scim });
-  if (request.status >= 400) m.scimFailures.inc({ tenant, ...scim, status });
+  const key = `${tenant} ${scim.resource} ${scim.operation}`;
+  m.scimOperations.inc(key, () => ({ tenant, ...scim }));
+  if (request.status >= 400) m.scimFailures.inc(`${key} ${status}`, () => ({ tenant, ...scim, status }));
 }
 
 /**
