@@ -202,6 +202,20 @@ describe('security headers', () => {
     expect(headers['content-security-policy']).not.toMatch(/form-action/);
   };
 
+  it('of documents are on the sign-in pages, the OAuth mount and unknown routes, not on the JSON answers of the API', async () => {
+    const documentOnly = ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies'];
+    for (const path of ['/oauth/.well-known/openid-configuration', '/nowhere']) {
+      const headers = (await request(t.url).get(path)).headers;
+      for (const name of documentOnly) expect(headers[name], `${name} on ${path}`).toBeDefined();
+      expect(headers['cross-origin-resource-policy']).toBe('same-origin');
+    }
+    for (const path of ['/scim/v2/Users', '/admin/v1/tenants', '/health/ready']) {
+      const headers = (await request(t.url).get(path)).headers;
+      for (const name of documentOnly) expect(headers[name], `${name} on ${path}`).toBeUndefined();
+      expect(headers['cross-origin-resource-policy']).toBe('same-origin');
+    }
+  });
+
   it('are on /scim, /admin/v1, /health, the OAuth mount and unknown routes', async () => {
     const tenant = await t.tenant();
     expectHardened((await scimClient(t.scimUrl, tenant.token).get('/Users').expect(200)).headers);

@@ -33,14 +33,34 @@ function helmetHeaders(): [string, string][] {
 }
 
 /**
- * Security headers on every response (helmet): CSP, HSTS, nosniff, frame denial, no referrer,
- * cross-origin isolation headers. Set on the raw response before Nest's middleware runs, so the
- * OAuth mount's responses carry them as well.
+ * What a JSON answer needs of them (OWASP's REST security cheat sheet): the policy, HSTS, nosniff,
+ * frame denial, no referrer and same-origin reads. The others (opener policy, agent cluster, DNS
+ * prefetch, download options, cross-domain policies, the XSS auditor) concern documents a browser
+ * renders; they are left off the API's answers, which are half the headers to write per request.
+ */
+const API_HEADERS = new Set([
+  'content-security-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+  'cross-origin-resource-policy',
+]);
+
+/** The JSON doors: SCIM, the admin API (not its docs) and health. */
+const isApi = (url: string) => /^\/(scim\/|admin\/v1(\/|\?|$)|health\/)/i.test(url);
+
+/**
+ * Security headers on every response (helmet): CSP, HSTS, nosniff, frame denial, no referrer and
+ * same-origin reads on all; the document headers besides on everything else (the sign-in pages, the
+ * OAuth mount, the docs, unknown routes). Set on the raw response before Nest's middleware runs, so
+ * the OAuth mount's responses carry them as well.
  */
 export function securityHeaders(fastify: FastifyInstance): void {
-  const headers = helmetHeaders();
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+  const documents = helmetHeaders();
+  const api = documents.filter(([name]) => API_HEADERS.has(name.toLowerCase()));
+  fastify.addHook('onRequest', (request, reply, done) => {
+    for (const [name, value] of isApi(request.url) ? api : documents) reply.raw.setHeader(name, value);
     done();
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
