@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { In, IsNull, Not } from 'typeorm';
-import { Database, describeFailure } from '@app/database';
+import { Database } from '@app/database';
+import { LastUse } from '../last-use.js';
 import { SecretBox } from '../keys/secret-box.js';
 import { IdentityError } from '../identity.error.js';
 import type { InTransaction } from '../transaction-hook.js';
@@ -14,9 +15,6 @@ export const DEFAULT_SECRET_DAYS = 730;
 export const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
 const SECRET_PREFIX = 'atea_cs_';
 const DAY_MS = 86_400_000;
-/** last_used_at is written at most this often per client (and instance), to keep SCIM reads free of writes. */
-const LAST_USED_GRANULARITY_MS = 60_000;
-const MAX_REMEMBERED_USES = 10_000;
 
 export interface IssuedClientSecret {
   clientId: string;
@@ -59,8 +57,11 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
 @Injectable()
 export class OAuthClientService {
   private readonly logger = new Logger('OAuthClientService');
-  /** When this instance last wrote each client's last_used_at. */
-  private readonly lastWritten = new Map<string, number>();
+  private readonly lastUse = new LastUse(
+    'OAuth client',
+    (clientId, at) => this.db.transaction((m) => m.update(OAuthClientEntity, { clientId }, { lastUsedAt: at })),
+    this.logger,
+  );
 
   constructor(
     private readonly db: Database,
@@ -146,14 +147,8 @@ export class OAuthClientService {
    * Notes that an access token of the client got a SCIM call through: last_used_at, written at most
    * once a minute per client. Never throws: a busy database must not fail the call it rides on.
    */
-  async recordUse(clientId: string, now = Date.now()): Promise<void> {
-    const last = this.lastWritten.get(clientId);
-    if (last !== undefined && now - last <= LAST_USED_GRANULARITY_MS) return;
-    if (this.lastWritten.size >= MAX_REMEMBERED_USES) this.lastWritten.clear();
-    this.lastWritten.set(clientId, now);
-    await this.db
-      .transaction((m) => m.update(OAuthClientEntity, { clientId }, { lastUsedAt: new Date(now) }))
-      .catch((error: unknown) => this.logger.warn(`Could not record the use of OAuth client ${clientId}: ${describeFailure(error)}`));
+  recordUse(clientId: string, now = Date.now()): Promise<void> {
+    return this.lastUse.record(clientId, now);
   }
 
   /** The newest use of any OAuth client of the tenant (see recordUse). */

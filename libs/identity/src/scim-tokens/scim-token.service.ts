@@ -1,14 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { IsNull, Not } from 'typeorm';
-import { Database, describeFailure } from '@app/database';
+import { Database } from '@app/database';
+import { LastUse } from '../last-use.js';
 import type { InTransaction } from '../transaction-hook.js';
 import { ScimTokenEntity } from './scim-token.entity.js';
 
 const TOKEN_PREFIX = 'atea_scim_';
 const DAY_MS = 86_400_000;
-/** last_used_at is written at most this often per token, to keep SCIM reads free of writes. */
-const LAST_USED_GRANULARITY_MS = 60_000;
 /**
  * A verified token is trusted this long without asking the database again. Revoking on this
  * instance takes effect at once; on other instances within this time.
@@ -48,10 +47,12 @@ export function hashToken(token: string): string {
 export class ScimTokenService {
   /** Recently verified tokens by hash: Entra calls many times a second with the same token. */
   private readonly verified = new Map<string, Verified>();
-  /** When this instance last wrote each token's last_used_at. */
-  private readonly lastWritten = new Map<string, number>();
-
   private readonly logger = new Logger('ScimTokens');
+  private readonly lastUse = new LastUse(
+    'SCIM token',
+    (id, at) => this.db.transaction((m) => m.update(ScimTokenEntity, { id }, { lastUsedAt: at })),
+    this.logger,
+  );
 
   constructor(private readonly db: Database) {}
 
@@ -121,14 +122,8 @@ export class ScimTokenService {
    * suspended tenant is refused all the same): last_used_at, written at most once a minute per token
    * and instance. Never throws: a busy or unreachable database must not fail the request it rides on.
    */
-  async recordUse(tokenId: string, now = Date.now()): Promise<void> {
-    const last = this.lastWritten.get(tokenId);
-    if (last !== undefined && now - last <= LAST_USED_GRANULARITY_MS) return;
-    if (this.lastWritten.size >= MAX_CACHED) this.lastWritten.clear();
-    this.lastWritten.set(tokenId, now);
-    await this.db
-      .transaction((m) => m.update(ScimTokenEntity, { id: tokenId }, { lastUsedAt: new Date(now) }))
-      .catch((error: unknown) => this.logger.warn(`Could not record the use of SCIM token ${tokenId}: ${describeFailure(error)}`));
+  recordUse(tokenId: string, now = Date.now()): Promise<void> {
+    return this.lastUse.record(tokenId, now);
   }
 
   /** Revokes a token of the tenant (again: a no-op); false when the tenant has no such token. */
