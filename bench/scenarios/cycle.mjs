@@ -8,16 +8,26 @@ import {filterPath, entraCreateBody, entraPatchBody, entraDeactivateBody, makeUs
 import {fmt, table, opRows, printSamples} from "../lib/report.mjs";
 import {log, note} from "../lib/processes.mjs";
 
-/** Initial cycle: per user, lookup (miss) then create. */
-async function initialCycle(ctx, server, users) {
-    const {cfg} = ctx;
+/**
+ * Runs `perUser(rec, agent, user, i)` for every user, --concurrency at a time, and measures it:
+ * the recorder, wall time, CPU per request of the server (and its database) and, for ours with
+ * --count-sql, the statements sent.
+ */
+async function measured(ctx, server, users, perUser) {
     const rec = new Recorder();
-    const agent = newAgent(cfg.concurrency);
+    const agent = newAgent(ctx.cfg.concurrency);
     const cpu = cpuProbe(server, ctx.dbPid);
     const sql = server.name === "ours" && ctx.sql ? ctx.sql.snapshot() : null;
     const t0 = process.hrtime.bigint();
-    await pool(users.length, cfg.concurrency, ctx.deadline, async (i) => {
-        const u = users[i];
+    await pool(users.length, ctx.cfg.concurrency, ctx.deadline, (i) => perUser(rec, agent, users[i], i));
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    agent.destroy();
+    return {rec, wallMs, cpu: cpu(rec.requests), sql: sql ? ctx.sql.delta(sql, rec.requests) : null};
+}
+
+/** Initial cycle: per user, lookup (miss) then create. */
+function initialCycle(ctx, server, users) {
+    return measured(ctx, server, users, async (rec, agent, u) => {
         rec.record("query-miss", await request(server, agent, "GET", filterPath(u.userName)), listOf(0));
         const created = rec.record("create", await request(server, agent, "POST", "/Users", entraCreateBody(u)), (b, res) => {
             if (res.status !== 201) return `expected 201, got ${res.status}`;
@@ -27,21 +37,12 @@ async function initialCycle(ctx, server, users) {
         });
         if (created) u.ids[server.name] = created.id;
     });
-    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    agent.destroy();
-    return {rec, wallMs, cpu: cpu(rec.requests), sql: sql ? ctx.sql.delta(sql, rec.requests) : null};
 }
 
 /** Incremental cycle: per user, lookup (hit) then PATCH; every 10th user is deactivated instead. */
-async function incrementalCycle(ctx, server, users) {
+function incrementalCycle(ctx, server, users) {
     const {cfg} = ctx;
-    const rec = new Recorder();
-    const agent = newAgent(cfg.concurrency);
-    const cpu = cpuProbe(server, ctx.dbPid);
-    const sql = server.name === "ours" && ctx.sql ? ctx.sql.snapshot() : null;
-    const t0 = process.hrtime.bigint();
-    await pool(users.length, cfg.concurrency, ctx.deadline, async (i) => {
-        const u = users[i];
+    return measured(ctx, server, users, async (rec, agent, u, i) => {
         const found = rec.record("query-hit", await request(server, agent, "GET", filterPath(u.userName)), (b) => {
             const p = listOf(1)(b);
             if (p) return p;
@@ -65,9 +66,6 @@ async function incrementalCycle(ctx, server, users) {
             });
         }
     });
-    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    agent.destroy();
-    return {rec, wallMs, cpu: cpu(rec.requests), sql: sql ? ctx.sql.delta(sql, rec.requests) : null};
 }
 
 export async function cycleMode(ctx, servers, result) {
