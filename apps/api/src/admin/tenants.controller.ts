@@ -107,7 +107,7 @@ export class TenantsController {
   @ApiOkResponse({ type: TenantHealthDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   async getHealth(@TenantIdParam() tenantId: string): Promise<TenantHealthDto> {
-    const credentialUses = [await this.scimTokens.lastUsedAt(tenantId), await this.clients.lastUsedAt(tenantId)];
-    return toHealthDto(await this.health.health(tenantId), credentialUses);
+    const [health, ...credentialUses] = await Promise.all([this.health.health(tenantId), this.scimTokens.lastUsedAt(tenantId), this.clients.lastUsedAt(tenantId)]);
+    return toHealthDto(health, credentialUses);
   }
 }
