@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
-import { ROOT as root, START_FLAGS, cli, cliJson, generatedSecrets, startApp } from './lib/app.mjs';
+import { ROOT as root, LIFTED_TENANT_LIMITS, START_FLAGS, cli, cliJson, generatedSecrets, startApp } from './lib/app.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -81,9 +81,7 @@ try {
       NODE_ENV: 'production',
       LOG_LEVEL: 'error',
       DATABASE_MIGRATE_ON_START: 'false',
-      SCIM_RATE_LIMIT_PER_SECOND: '100000',
-      SCIM_RATE_LIMIT_BURST: '100000',
-      SCIM_CONCURRENCY_PER_TENANT: '1000',
+      ...LIFTED_TENANT_LIMITS,
     },
   });
   const base = app.url;

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import {randomUUID} from "node:crypto";
-import {ROOT, START_FLAGS, freePort} from "./app.mjs";
+import {LIFTED_TENANT_LIMITS, ROOT, START_FLAGS, freePort} from "./app.mjs";
 import {usage} from "./options.mjs";
 import {Abort, note, sleep, run, lastJson, tail} from "./processes.mjs";
 
@@ -195,7 +195,7 @@ export async function startOurs(ctx, logFile, meta) {
     const nodeArgs = [...START_FLAGS, ...(opt.profile ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(opt["results-dir"], `${ctx.stamp}-ours-prof`),
         "--import", 'data:text/javascript,process.once("SIGTERM",()=>process.exit(0))'] : [])];
     // Capacity is measured with one tenant sending as fast as it can: its rate limit and its line are lifted.
-    const appEnv = {...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SCIM_RATE_LIMIT_PER_SECOND: "100000", SCIM_RATE_LIMIT_BURST: "100000", SCIM_CONCURRENCY_PER_TENANT: "1000"};
+    const appEnv = {...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...LIFTED_TENANT_LIMITS};
     if (opt["count-sql"]) {
         const proxyUrl = new URL(dbUrl);
         proxyUrl.hostname = "127.0.0.1";
