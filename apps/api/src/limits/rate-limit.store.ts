@@ -19,6 +19,8 @@ export interface Verdict {
  */
 export interface RateLimitStore {
   take(key: string, bucket: Bucket, cost?: number): Promise<Verdict>;
+  /** `take` decided at once, by a store that can (the memory store); absent otherwise. */
+  takeNow?(key: string, bucket: Bucket): Verdict;
   /** Gives back a token taken for an attempt that turned out not to count. */
   refund(key: string, bucket: Bucket): Promise<void>;
   close(): Promise<void>;
@@ -31,6 +33,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   async take(key: string, bucket: Bucket, cost = 1): Promise<Verdict> {
     return this.decide(key, bucket, cost);
+  }
+
+  takeNow(key: string, bucket: Bucket): Verdict {
+    return this.decide(key, bucket, 1);
   }
 
   async refund(key: string, bucket: Bucket): Promise<void> {

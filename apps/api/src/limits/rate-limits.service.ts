@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Metrics, type RateLimitedDoor } from '../observability/metrics.js';
@@ -28,10 +28,25 @@ export class RateLimits implements OnApplicationShutdown {
 
   /** One SCIM request of a tenant, at the tenant's own rate when support set one. */
   scim(tenantId: string, ownPerSecond: number | null): Promise<Verdict> {
+    return this.counted('scim', tenantId, this.store.take(`scim:${tenantId}`, this.scimBucket(ownPerSecond)));
+  }
+
+  /**
+   * `scim` decided at once, without a promise, when the store can (the memory store of a single
+   * instance); undefined when it cannot (Redis), and `scim` must be asked instead.
+   */
+  scimNow(tenantId: string, ownPerSecond: number | null): Verdict | undefined {
+    if (!this.store.takeNow) return undefined;
+    const verdict = this.store.takeNow(`scim:${tenantId}`, this.scimBucket(ownPerSecond));
+    if (!verdict.allowed) this.metrics.rateLimited('scim', tenantId);
+    return verdict;
+  }
+
+  private scimBucket(ownPerSecond: number | null): Bucket {
     const perSecond = ownPerSecond ?? this.config.SCIM_RATE_LIMIT_PER_SECOND;
     // A tenant's own rate keeps the default's ratio of burst to rate (at least one second's worth).
     const burst = Math.max(perSecond, Math.round((perSecond * this.config.SCIM_RATE_LIMIT_BURST) / this.config.SCIM_RATE_LIMIT_PER_SECOND));
-    return this.counted('scim', tenantId, this.store.take(`scim:${tenantId}`, this.bucket(perSecond, burst)));
+    return this.bucket(perSecond, burst);
   }
 
   /**
@@ -79,7 +94,7 @@ export class RateLimits implements OnApplicationShutdown {
 
 /** Keys carry no client id or address in clear (Redis is shared infrastructure). */
 function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url').slice(0, 22);
+  return hash('sha256', value, 'base64url').slice(0, 22);
 }
 
 /** Whole seconds for a `Retry-After` header, at least one. */

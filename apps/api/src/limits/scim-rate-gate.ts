@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError } from '@app/scim';
 import { sendScimError } from '../scim/scim-errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { RateLimits, retryAfterSeconds } from './rate-limits.service.js';
+import type { Verdict } from './rate-limit.store.js';
 
 const MAX_REMEMBERED = 10_000;
 const SCIM_PATH = /^\/scim\//i;
@@ -75,13 +76,20 @@ export class ScimRateGate {
       const remembered = digest && this.known.get(digest);
       if (!remembered) return done();
       (req as unknown as Record<symbol, boolean>)[COUNTED] = true;
-      this.admit(req, reply, remembered).then((answered) => answered || done(), done);
+      // The common case is decided at once: the memory store's verdict, and a free place in the
+      // tenant's line. Redis, a refusal or a full line take the asynchronous way.
+      const verdict = this.limits.scimNow(remembered.tenantId, remembered.ownPerSecond);
+      if (verdict?.allowed && this.enter(remembered.tenantId, reply)) return done();
+      this.admit(req, reply, remembered, verdict).then((answered) => answered || done(), done);
     });
   }
 
-  /** Counts a request of a known token; true when it was answered here (refused) or nobody is left to answer. */
-  private async admit(req: FastifyRequest, reply: FastifyReply, remembered: Remembered): Promise<boolean> {
-    const verdict = await this.limits.scim(remembered.tenantId, remembered.ownPerSecond);
+  /**
+   * Counts a request of a known token (unless `counted` is its verdict already); true when it was
+   * answered here (refused) or nobody is left to answer.
+   */
+  private async admit(req: FastifyRequest, reply: FastifyReply, remembered: Remembered, counted?: Verdict): Promise<boolean> {
+    const verdict = counted ?? (await this.limits.scim(remembered.tenantId, remembered.ownPerSecond));
     if (verdict.allowed) {
       const turn = await this.turn(remembered.tenantId, reply);
       if (turn === 'go') return false;
@@ -105,34 +113,38 @@ export class ScimRateGate {
    * the client went while it waited.
    */
   private async turn(tenantId: string, reply: FastifyReply): Promise<'go' | 'full' | 'gone'> {
+    if (this.enter(tenantId, reply)) return 'go';
+    const line = this.lanes.get(tenantId)!.waiting;
+    if (line.length >= MAX_WAITING_PER_TENANT) return 'full';
+    // The place of a request that finished passes to the first in line (running stays as it is).
+    const outcome = await new Promise<'go' | 'gone'>((resolve) => {
+      const go = () => {
+        reply.raw.off('close', leave);
+        resolve('go');
+      };
+      const leave = () => {
+        const at = line.indexOf(go);
+        if (at >= 0) line.splice(at, 1);
+        resolve('gone');
+      };
+      line.push(go);
+      reply.raw.once('close', leave);
+    });
+    if (outcome === 'go') reply.raw.on('close', () => this.finished(tenantId));
+    return outcome;
+  }
+
+  /** Takes a place among the tenant's requests worked on, held until the response closes; false when none is free. */
+  private enter(tenantId: string, reply: FastifyReply): boolean {
     let lane = this.lanes.get(tenantId);
     if (!lane) {
       lane = { running: 0, waiting: [] };
       this.lanes.set(tenantId, lane);
     }
-    if (lane.running < this.concurrency) {
-      lane.running++;
-    } else {
-      if (lane.waiting.length >= MAX_WAITING_PER_TENANT) return 'full';
-      const line = lane.waiting;
-      // The place of a request that finished passes to the first in line (running stays as it is).
-      const outcome = await new Promise<'go' | 'gone'>((resolve) => {
-        const go = () => {
-          reply.raw.off('close', leave);
-          resolve('go');
-        };
-        const leave = () => {
-          const at = line.indexOf(go);
-          if (at >= 0) line.splice(at, 1);
-          resolve('gone');
-        };
-        line.push(go);
-        reply.raw.once('close', leave);
-      });
-      if (outcome === 'gone') return outcome;
-    }
-    reply.raw.once('close', () => this.finished(tenantId));
-    return 'go';
+    if (lane.running >= this.concurrency) return false;
+    lane.running++;
+    reply.raw.on('close', () => this.finished(tenantId));
+    return true;
   }
 
   private finished(tenantId: string): void {
@@ -189,5 +201,5 @@ function digestOf(req: Headed): string | undefined {
 
 function bearerDigest(header: string | string[] | undefined): string | undefined {
   if (typeof header !== 'string' || header.length > 4096 || !/^bearer\s/i.test(header)) return undefined;
-  return createHash('sha256').update(header.slice(7).trim()).digest('base64url');
+  return hash('sha256', header.slice(7).trim(), 'base64url');
 }
