@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { KeysetPage, KeysetRequest, Position } from '@app/directory';
 import { CursorSeal } from '@app/identity';
@@ -60,7 +60,7 @@ export class ScimCursors {
 
 function scope(tenantId: string, rs: ResourceSchema, query: ListQuery): string {
   const text = JSON.stringify([tenantId, rs.name, query.filter ? printFilter(query.filter) : null, query.sortBy ?? null, query.sortOrder]);
-  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+  return hash('sha256', text, 'base64url').slice(0, 22);
 }
 
 function validPosition(p: unknown): p is Position {
