@@ -17,10 +17,14 @@ export function requestId(req: IncomingMessage): string {
 /** oidc-provider's routes under the OAuth mount, which Fastify does not route itself. */
 const OAUTH_ROUTES = new Set(['/auth', '/token', '/token/revocation', '/token/introspection', '/jwks', '/.well-known/openid-configuration', '/session/end', '/session/end/confirm', '/session/end/success', '/me']);
 
-/** The route pattern of a request, for logs and metric labels: never the raw URL, whose ids and query would be unbounded. */
-export function routeOf(request: FastifyRequest, path: string): string {
+/**
+ * The route pattern of a request (`url` as it arrived), for logs and metric labels: never the raw URL,
+ * whose ids and query would be unbounded.
+ */
+export function routeOf(request: FastifyRequest, url: string): string {
   const pattern = request.routeOptions.url;
   if (pattern) return pattern;
+  const path = url.split('?')[0];
   if (/^\/oauth(\/|$)/i.test(path)) {
     const rest = path.slice('/oauth'.length) || '/';
     if (OAUTH_ROUTES.has(rest)) return `/oauth${rest}`;
@@ -59,17 +63,19 @@ export function instrumentHttp(fastify: FastifyInstance, log: Logger): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
     // Read now: Nest's middleware strips its mount from the URL (the OAuth mount).
-    const path = request.url.split('?')[0];
+    const url = request.url;
     reply.raw.setHeader('X-Request-Id', request.id);
     const context: RequestLogContext = { reqId: request.id, tenantId: () => tenantOf(request) };
     // A response closes once: `on` spares the wrapper `once` allocates.
     reply.raw.on('close', () => {
-      const route = routeOf(request, path);
+      const route = routeOf(request, url);
       const status = reply.raw.statusCode;
       const seconds = (performance.now() - started) / 1000;
       const tenantId = tenantOf(request);
       const accountId = (request as { user?: Principal }).user?.accountId;
       recordRequest({ method: request.method, route, status, seconds, tenantId });
+      const level = status >= 500 ? 'warn' : isHealthCheck(route) ? 'debug' : 'info';
+      if (!access.isLevelEnabled(level)) return;
       const fields: Record<string, unknown> = { reqId: request.id };
       if (tenantId) fields.tenantId = tenantId;
       if (typeof accountId === 'string') fields.accountId = accountId;
@@ -78,7 +84,6 @@ export function instrumentHttp(fastify: FastifyInstance, log: Logger): void {
       fields.status = status;
       fields.durationMs = Math.round(seconds * 10_000) / 10;
       if (!reply.raw.writableFinished) fields.aborted = true;
-      const level = status >= 500 ? 'warn' : isHealthCheck(route) ? 'debug' : 'info';
       access[level](fields, `${request.method} ${route} ${status}`);
     });
     (request as { [CONTEXT]?: RequestLogContext })[CONTEXT] = context;
