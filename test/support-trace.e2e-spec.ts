@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import request from 'supertest';
 import { Database } from '@app/database';
-import { ProvisioningEventEntity } from '@app/directory';
+import { AuthFailureLog, ProvisioningEventEntity, type AuthFailure } from '@app/directory';
 import { OidcPayloadEntity, OidcPayloadStore, ScimTokenEntity, storedOidcId } from '@app/identity';
 import { adminClient, authorizedTokens, supportAccount, type AdminClient } from './support/admin.js';
 import { authorizeAsAdmin, ENTRA_REDIRECT, tokenRequest } from './support/oauth.js';
@@ -228,6 +228,26 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     const health = (await viewer.get(`/tenants/${tenant.id}/health`)).body;
     expect(health.lastHour).toMatchObject({ calls, failures: calls, failureRate: 1 });
   }, 60_000);
+
+  it('many failures of one minute stay in one row per reason, whether they come one by one or at once', async () => {
+    const tenant = await t.tenant();
+    const log = t.app.get(AuthFailureLog);
+    const revoked: AuthFailure = { reason: 'scim-token-revoked', actor: { type: 'scim-token', id: 'token-x' }, status: 401 };
+    const suspended: AuthFailure = { reason: 'tenant-suspended', actor: { type: 'scim-token', id: 'token-x' }, status: 403 };
+    // One by one: every count after the first finds the minute's row (the first and last millisecond of the minute too).
+    for (let i = 0; i < 20; i++) await log.count(tenant.id, revoked, new Date(Date.UTC(2026, 0, 15, 10, 20, i === 19 ? 59 : i * 3, i === 19 ? 999 : 0)));
+    await log.count(tenant.id, suspended, new Date('2026-01-15T10:20:30Z'));
+    // At once, coalesced into a few writes; then the next minute, a row of its own.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => log.count(tenant.id, i % 2 ? revoked : suspended, new Date('2026-01-15T10:20:40Z'))));
+    await log.count(tenant.id, revoked, new Date('2026-01-15T10:21:00Z'));
+
+    const rows = (await eventRows(tenant.id)).filter((r) => r.operation === 'auth.failure');
+    expect(rows.map((r) => ({ bucket: r.bucket, count: r.count, at: r.at.toISOString() }))).toEqual([
+      { bucket: 'auth:scim-token-revoked:2026-01-15T10:20', count: 120, at: '2026-01-15T10:20:40.000Z' },
+      { bucket: 'auth:tenant-suspended:2026-01-15T10:20', count: 101, at: '2026-01-15T10:20:40.000Z' },
+      { bucket: 'auth:scim-token-revoked:2026-01-15T10:21', count: 1, at: '2026-01-15T10:21:00.000Z' },
+    ]);
+  });
 
   it('counts the calls of a suspended tenant with that reason', async () => {
     const tenant = await t.tenant();

@@ -1,56 +1,102 @@
 import type { Database } from '@app/database';
 import { AuthFailureLog, type AuthFailure } from './auth-failure-log.js';
 
-/** A database that records each upsert's count and bucket, and takes `delayMs` per transaction. */
+interface CounterRow {
+  tenantId: unknown;
+  bucket: unknown;
+  at: unknown;
+  count: number;
+}
+
+/**
+ * A database holding counter rows, which answers the counter's UPDATE (by tenant, `at` range and
+ * bucket, with the affected-row count as TypeORM's structured result) and INSERT, records every
+ * statement, and takes `delayMs` per transaction. Dates are bound as on SQLite.
+ */
 function recordingDatabase(delayMs: number) {
-  const upserts: { bucket: unknown; count: unknown; sql: string }[] = [];
+  const rows: CounterRow[] = [];
+  const statements: { sql: string; params: unknown[] }[] = [];
   let transactions = 0;
+  const manager = {
+    queryRunner: {
+      query: async (sql: string, params: unknown[], structured?: boolean) => {
+        statements.push({ sql, params });
+        expect(structured).toBe(true);
+        const [count, at, tenantId, from, to, bucket] = params as [number, string, string, string, string, string];
+        const found = rows.filter((r) => r.tenantId === tenantId && String(r.at) >= from && String(r.at) < to && r.bucket === bucket);
+        for (const r of found) Object.assign(r, { count: r.count + count, at });
+        return { affected: found.length };
+      },
+    },
+    query: async (sql: string, params: unknown[]) => {
+      statements.push({ sql, params });
+      const [tenantId, bucket, at, count] = params;
+      rows.push({ tenantId, bucket, at, count: Number(count) });
+    },
+  };
   const db = {
     kind: 'sqlite',
-    insertStatement: (_target: unknown, rows: Record<string, unknown>[]) => ({ sql: 'INSERT INTO provisioning_events (…) VALUES (…)', params: [rows[0].bucket, rows[0].count] }),
+    dateParam: (date: Date) => date.toISOString().replace('T', ' ').replace('Z', ''),
+    insertStatement: (_target: unknown, [row]: Record<string, unknown>[]) => ({
+      sql: 'INSERT INTO provisioning_events (…) VALUES (…)',
+      params: [row.tenantId, row.bucket, db.dateParam(row.at as Date), row.count],
+    }),
     transaction: async (work: (m: unknown) => Promise<unknown>) => {
       transactions++;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return work({ query: async (sql: string, params: unknown[]) => upserts.push({ sql, bucket: params[0], count: params[1] }) });
+      return work(manager);
     },
   };
-  return { db: db as unknown as Database, upserts, transactions: () => transactions };
+  const inserts = () => statements.filter((s) => s.sql.startsWith('INSERT'));
+  return { db: db as unknown as Database, rows, statements, inserts, transactions: () => transactions };
 }
 
 const failure: AuthFailure = { reason: 'scim-token-revoked', actor: { type: 'scim-token', id: 'token-1' }, status: 401 };
 
 describe('AuthFailureLog', () => {
-  it('coalesces concurrent failures: every call is counted, in few writes, one upsert per tenant, reason and minute', async () => {
-    const { db, upserts, transactions } = recordingDatabase(5);
+  it('coalesces concurrent failures: every call is counted, in few writes, in one row per tenant, reason and minute', async () => {
+    const { db, rows, inserts, transactions } = recordingDatabase(5);
     const log = new AuthFailureLog(db);
     const at = new Date('2026-11-30T04:00:10Z');
     await Promise.all(Array.from({ length: 1000 }, () => log.count('tenant-a', failure, at)));
     expect(transactions()).toBeLessThanOrEqual(2);
-    expect(upserts.reduce((sum, u) => sum + Number(u.count), 0)).toBe(1000);
-    expect(new Set(upserts.map((u) => u.bucket))).toEqual(new Set(['auth:scim-token-revoked:2026-11-30T04:00']));
-    expect(upserts[0].sql).toMatch(/ON CONFLICT \(tenant_id, bucket\) DO UPDATE SET count = count \+ excluded\.count/);
+    expect(inserts()).toHaveLength(1);
+    expect(rows).toEqual([{ tenantId: 'tenant-a', bucket: 'auth:scim-token-revoked:2026-11-30T04:00', at: '2026-11-30 04:00:10.000', count: 1000 }]);
+  });
+
+  it("adds a later count of the same minute to the bucket's row: found by tenant, the minute's range of `at` and bucket", async () => {
+    const { db, rows, statements, inserts } = recordingDatabase(0);
+    const log = new AuthFailureLog(db);
+    await log.count('tenant-a', failure, new Date('2026-11-30T04:00:00Z'));
+    await log.count('tenant-a', failure, new Date('2026-11-30T04:00:30.250Z'));
+    await log.count('tenant-a', failure, new Date('2026-11-30T04:00:59.999Z'));
+    expect(inserts()).toHaveLength(1);
+    expect(rows).toEqual([{ tenantId: 'tenant-a', bucket: 'auth:scim-token-revoked:2026-11-30T04:00', at: '2026-11-30 04:00:59.999', count: 3 }]);
+    const update = statements.at(-1)!;
+    expect(update.sql).toBe('UPDATE provisioning_events SET count = count + ?, at = ? WHERE tenant_id = ? AND at >= ? AND at < ? AND bucket = ?');
+    expect(update.params).toEqual([1, '2026-11-30 04:00:59.999', 'tenant-a', '2026-11-30 04:00:00.000', '2026-11-30 04:01:00.000', 'auth:scim-token-revoked:2026-11-30T04:00']);
   });
 
   it('resolves each call once its count is written, and keeps reasons and minutes apart', async () => {
-    const { db, upserts } = recordingDatabase(1);
+    const { db, rows } = recordingDatabase(1);
     const log = new AuthFailureLog(db);
     await log.count('tenant-a', failure, new Date('2026-11-30T04:00:59Z'));
-    expect(upserts).toHaveLength(1);
+    expect(rows).toHaveLength(1);
     await Promise.all([
       log.count('tenant-a', failure, new Date('2026-11-30T04:01:00Z')),
       log.count('tenant-a', { ...failure, reason: 'tenant-suspended', status: 403 }, new Date('2026-11-30T04:01:00Z')),
       log.count('tenant-b', failure, new Date('2026-11-30T04:01:00Z')),
     ]);
-    expect(upserts.map((u) => u.bucket)).toEqual([
-      'auth:scim-token-revoked:2026-11-30T04:00',
-      'auth:scim-token-revoked:2026-11-30T04:01',
-      'auth:tenant-suspended:2026-11-30T04:01',
-      'auth:scim-token-revoked:2026-11-30T04:01',
+    expect(rows.map((r) => [r.tenantId, r.bucket, r.count])).toEqual([
+      ['tenant-a', 'auth:scim-token-revoked:2026-11-30T04:00', 1],
+      ['tenant-a', 'auth:scim-token-revoked:2026-11-30T04:01', 1],
+      ['tenant-a', 'auth:tenant-suspended:2026-11-30T04:01', 1],
+      ['tenant-b', 'auth:scim-token-revoked:2026-11-30T04:01', 1],
     ]);
   });
 
   it('never throws when the write fails', async () => {
-    const db = { kind: 'mysql', insertStatement: () => ({ sql: '', params: [] }), transaction: async () => Promise.reject(new Error('down')) };
+    const db = { kind: 'mysql', dateParam: (d: Date) => d, insertStatement: () => ({ sql: '', params: [] }), transaction: async () => Promise.reject(new Error('down')) };
     await expect(new AuthFailureLog(db as unknown as Database).count('tenant-a', failure)).resolves.toBeUndefined();
   });
 });

@@ -34,17 +34,23 @@ export interface AuthFailure {
 interface PendingCount {
   row: Partial<ProvisioningEventEntity>;
   count: number;
+  /** The bucket's minute: a counter row's `at` is always within it. */
+  minute: Date;
 }
+
+const MINUTE_MS = 60_000;
 
 /** The provisioning-event operation of a counter of authentication failures. */
 export const AUTH_FAILURE_OPERATION = 'auth.failure';
 
 /**
  * Counts authentication failures that can be attributed to a tenant, in its provisioning events: one
- * row per tenant, reason and minute, whose `count` grows (an upsert on the unique tenant + bucket).
- * Concurrent failures are coalesced: at most one write is under way, and it carries every failure
- * counted while the previous one ran, so a flood of bad calls costs a bounded number of rows and
- * few writes. `count` resolves once the failure is stored; it never throws.
+ * row per tenant, reason and minute, whose `count` grows. The row is found by its tenant and minute
+ * (the tenant + `at` index every event has) and its bucket, and inserted when there is none yet: no
+ * unique index on the bucket, which every provisioning event would pay for. Concurrent failures are
+ * coalesced: at most one write is under way, and it carries every failure counted while the
+ * previous one ran, so a flood of bad calls costs a bounded number of rows and few writes. `count`
+ * resolves once the failure is stored; it never throws.
  */
 @Injectable()
 export class AuthFailureLog {
@@ -56,12 +62,14 @@ export class AuthFailureLog {
   constructor(private readonly db: Database) {}
 
   count(tenantId: string, failure: AuthFailure, now = new Date()): Promise<void> {
-    const bucket = `auth:${failure.reason}:${now.toISOString().slice(0, 16)}`;
+    const minute = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS);
+    const bucket = `auth:${failure.reason}:${minute.toISOString().slice(0, 16)}`;
     const key = `${tenantId} ${bucket}`;
     let entry = this.pending.get(key);
     if (!entry) {
       entry = {
         count: 0,
+        minute,
         row: {
           tenantId,
           at: now,
@@ -102,16 +110,29 @@ export class AuthFailureLog {
     return run;
   }
 
+  /**
+   * Adds each pending count to its row: an UPDATE of the row of its tenant, minute and bucket, or an
+   * INSERT when there is none yet. The writes of this instance are serialised (`chain`), so it never
+   * inserts a bucket's row twice; two instances counting the same new bucket at once may each insert
+   * one, which is harmless: the bucket then has two rows whose counts add up to its calls (health
+   * sums `count`; the event list shows both rows).
+   */
   private async write(batch: PendingCount[]): Promise<void> {
     try {
       await this.db.transaction(async (m) => {
-        for (const { row, count } of batch) {
+        for (const { row, count, minute } of batch) {
+          const at = this.db.dateParam(row.at!);
+          const from = this.db.dateParam(minute);
+          const to = this.db.dateParam(new Date(minute.getTime() + MINUTE_MS));
+          // The query runner's structured result: `affected` from mysql2's affectedRows or better-sqlite3's changes.
+          const updated = await m.queryRunner!.query(
+            'UPDATE provisioning_events SET count = count + ?, at = ? WHERE tenant_id = ? AND at >= ? AND at < ? AND bucket = ?',
+            [count, at, row.tenantId, from, to, row.bucket],
+            true,
+          );
+          if (updated.affected) continue;
           const insert = this.db.insertStatement(ProvisioningEventEntity, [{ ...row, count }])!;
-          const upsert =
-            this.db.kind === 'mysql'
-              ? ' ON DUPLICATE KEY UPDATE count = count + VALUES(count), at = VALUES(at)'
-              : ' ON CONFLICT (tenant_id, bucket) DO UPDATE SET count = count + excluded.count, at = excluded.at';
-          await m.query(insert.sql + upsert, [...insert.params]);
+          await m.query(insert.sql, [...insert.params]);
         }
       });
     } catch (error) {
