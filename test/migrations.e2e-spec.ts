@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Database, dataSourceOptions } from '@app/database';
+import { AuthFailureLog, ProvisioningEventEntity, type AuthFailure } from '@app/directory';
 import { bootApp, createTestDatabase, dialects, testKeyMaterial } from './support/test-app.js';
 import { entraUser, scimClient } from './support/scim-client.js';
 import { authorizedTokens } from './support/admin.js';
@@ -105,6 +106,57 @@ describe.each(dialects())('the OAuth payload client migration on %s', (dialect) 
       app = await bootApp(database.url, env);
       expect(await owners()).toEqual(written);
       await app.close();
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+/**
+ * The indexes of support's tools that every provisioning write paid for: gone after the migration,
+ * back after undoing it, with the counter rows of a bucket that two instances each inserted merged
+ * first (the unique index on tenant and bucket could not be built over them).
+ */
+describe.each(dialects())('the lean write indexes migration on %s', (dialect) => {
+  it('drops the three indexes; undone, it merges the doubled counter rows and builds them again', async () => {
+    const database = await createTestDatabase(dialect);
+    const env = dialect === 'mysql' ? { ...testKeyMaterial() } : {};
+    const indexes = async (dataSource: DataSource) => {
+      const runner = dataSource.createQueryRunner();
+      try {
+        const tables = await runner.getTables(['scim_users', 'scim_user_emails', 'provisioning_events']);
+        return tables.flatMap((table) => table.indices.map((index) => index.name!)).filter((name) => ['ix_scim_users_user_name_key', 'ix_scim_user_emails_value_key', 'uq_provisioning_events_bucket'].includes(name)).sort();
+      } finally {
+        await runner.release();
+      }
+    };
+    try {
+      const app = await bootApp(database.url, env);
+      const tenant = await app.tenant();
+      const log = app.app.get(AuthFailureLog);
+      const failure: AuthFailure = { reason: 'scim-token-revoked', actor: { type: 'scim-token', id: 'token-1' }, status: 401 };
+      await log.count(tenant.id, failure, new Date('2026-03-01T08:00:05Z'));
+      await log.count(tenant.id, failure, new Date('2026-03-01T08:01:05Z'));
+      // A second instance's row of the first bucket, as when two instances count a new bucket at once.
+      const db = app.app.get(Database);
+      const [first] = await db.read((m) => m.find(ProvisioningEventEntity, { where: { tenantId: tenant.id }, order: { id: 'ASC' }, take: 1 }));
+      const { id: _id, ...row } = first;
+      const insert = db.insertStatement(ProvisioningEventEntity, [{ ...row, count: 4, at: new Date('2026-03-01T08:00:20Z') }])!;
+      await db.transaction((m) => m.query(insert.sql, [...insert.params]));
+      await app.close();
+
+      const dataSource = await new DataSource(dataSourceOptions(database.url, [ProvisioningEventEntity])).initialize();
+      expect(await indexes(dataSource)).toEqual([]);
+      await undoThrough(dataSource, 'LeanWriteIndexes1796605711164');
+      expect(await indexes(dataSource)).toEqual(['ix_scim_user_emails_value_key', 'ix_scim_users_user_name_key', 'uq_provisioning_events_bucket']);
+      const rows = await dataSource.manager.find(ProvisioningEventEntity, { where: { tenantId: tenant.id }, order: { id: 'ASC' } });
+      expect(rows.map((r) => ({ id: r.id, bucket: r.bucket, count: r.count, at: r.at.toISOString() }))).toEqual([
+        { id: first.id, bucket: 'auth:scim-token-revoked:2026-03-01T08:00', count: 5, at: '2026-03-01T08:00:20.000Z' },
+        { id: expect.anything(), bucket: 'auth:scim-token-revoked:2026-03-01T08:01', count: 1, at: '2026-03-01T08:01:05.000Z' },
+      ]);
+      await dataSource.runMigrations({ transaction: 'each' });
+      expect(await indexes(dataSource)).toEqual([]);
+      await dataSource.destroy();
     } finally {
       await database.drop();
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import request from 'supertest';
 import { Database } from '@app/database';
-import { AuthFailureLog, ProvisioningEventEntity, type AuthFailure } from '@app/directory';
+import { AuthFailureLog, ProvisioningEventEntity, TenantEntity, TENANTS_PER_QUERY, type AuthFailure } from '@app/directory';
 import { OidcPayloadEntity, OidcPayloadStore, ScimTokenEntity, storedOidcId } from '@app/identity';
 import { adminClient, authorizedTokens, supportAccount, type AdminClient } from './support/admin.js';
 import { authorizeAsAdmin, ENTRA_REDIRECT, tokenRequest } from './support/oauth.js';
@@ -304,6 +304,86 @@ describe.each(dialects())('support tracing on %s', (dialect) => {
     expect(JSON.stringify(asTenant.body)).not.toContain(two.id);
     expect((await viewer.get('/users?q=x&by=phone')).status).toBe(400);
     expect((await viewer.get('/users')).status).toBe(400);
+  });
+
+  it('searches userNames and e-mails across tenants whose users are read by different queries, in key order, up to the limit', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const one = await t.tenant();
+    const two = await t.tenant();
+    // The tenants are searched TENANTS_PER_QUERY at a time, in the order of their ids: tenants that
+    // sort first are added until the later of the two is the first of a query, the other in the query before.
+    const db = t.app.get(Database);
+    const ids = (await db.select({ sql: 'SELECT id FROM tenants ORDER BY id', params: [] }))[0].map((r) => String(r.id));
+    const later = Math.max(ids.indexOf(one.id), ids.indexOf(two.id));
+    const now = new Date();
+    const fillers = Array.from({ length: TENANTS_PER_QUERY - (later % TENANTS_PER_QUERY) }, (_, i) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      slug: `filler-${tag}-${i}`,
+      name: 'Filler',
+      status: 'active' as const,
+      scimRateLimitPerSecond: null,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    const insert = db.insertStatement(TenantEntity, fillers)!;
+    await db.transaction((m) => m.query(insert.sql, [...insert.params]));
+
+    // userNames interleave between the tenants in key order (lower-cased), not in the order of the values.
+    const users: Record<string, string> = {};
+    for (const [tenant, letter, mail] of [
+      [one, 'a', 4],
+      [two, 'B', 3],
+      [one, 'C', 2],
+      [two, 'd', 1],
+    ] as const) {
+      const userName = `${tag}-${letter}@contoso.com`;
+      const created = await scimClient(t.scimUrl, tenant.token).post(
+        '/Users',
+        entraUser(userName, {
+          emails: [
+            { value: `${tag}.M${mail}@Mail.example`, type: 'work', primary: true },
+            { value: `shared.${tag}@mail.example`, type: 'other' },
+          ],
+        }),
+      );
+      expect(created.status).toBe(201);
+      users[letter] = created.body.id;
+    }
+    const found = async (query: string) => {
+      const res = await viewer.get(`/users?${query}`);
+      expect(res.status).toBe(200);
+      return (res.body.items as { tenant: { id: string }; user: { id: string }; matched: { value: string } }[]).map((h) => [h.tenant.id, h.user.id, h.matched.value]);
+    };
+
+    expect(await found(`q=${tag}-&by=userName&match=prefix`)).toEqual([
+      [one.id, users.a, `${tag}-a@contoso.com`],
+      [two.id, users.B, `${tag}-B@contoso.com`],
+      [one.id, users.C, `${tag}-C@contoso.com`],
+      [two.id, users.d, `${tag}-d@contoso.com`],
+    ]);
+    expect(await found(`q=${tag.toUpperCase()}-&by=userName&match=prefix&limit=3`)).toEqual([
+      [one.id, users.a, `${tag}-a@contoso.com`],
+      [two.id, users.B, `${tag}-B@contoso.com`],
+      [one.id, users.C, `${tag}-C@contoso.com`],
+    ]);
+    expect(await found(`q=${tag}-b%40contoso.com&by=userName`)).toEqual([[two.id, users.B, `${tag}-B@contoso.com`]]);
+    // E-mails by key (m1 … m4, the reverse of the userNames), then by user id for the address all four share.
+    expect(await found(`q=${tag}.M&by=email&match=prefix`)).toEqual([
+      [two.id, users.d, `${tag}.M1@Mail.example`],
+      [one.id, users.C, `${tag}.M2@Mail.example`],
+      [two.id, users.B, `${tag}.M3@Mail.example`],
+      [one.id, users.a, `${tag}.M4@Mail.example`],
+    ]);
+    expect(await found(`q=${tag}.m&by=email&match=prefix&limit=3`)).toEqual([
+      [two.id, users.d, `${tag}.M1@Mail.example`],
+      [one.id, users.C, `${tag}.M2@Mail.example`],
+      [two.id, users.B, `${tag}.M3@Mail.example`],
+    ]);
+    expect(await found(`q=${tag}.m2%40mail.example&by=email`)).toEqual([[one.id, users.C, `${tag}.M2@Mail.example`]]);
+    const byId = Object.entries(users).sort(([, a], [, b]) => (a < b ? -1 : 1));
+    const shared = await found(`q=SHARED.${tag}%40mail.example&by=email&limit=3`);
+    expect(shared.map((h) => h[1])).toEqual(byId.slice(0, 3).map(([, id]) => id));
+    expect(new Set(shared.map((h) => h[0]))).toEqual(new Set([one.id, two.id]));
   });
 
   it('reactivates a user through the SCIM write path, recorded as user.reactivate', async () => {

@@ -19,7 +19,7 @@ export { AuthFailureLog, AUTH_FAILURE_OPERATION, type AuthFailure, type AuthFail
 export { ProvisioningEventEntity, type ActorType } from './events/provisioning-event.entity.js';
 export { ProvisioningEventQuery, EVENT_BATCH, type EventFilter } from './events/event-query.service.js';
 export { TenantHealthService, type CallCounts, type TenantHealth } from './tenants/tenant-health.service.js';
-export { UserSearchService, USER_SEARCH_FIELDS, type UserSearchField, type UserSearchHit, type UserSearchQuery } from './users/user-search.service.js';
+export { TENANTS_PER_QUERY, UserSearchService, USER_SEARCH_FIELDS, type UserSearchField, type UserSearchHit, type UserSearchQuery } from './users/user-search.service.js';
 export type { KeysetPage, KeysetRequest, Position } from './sql/paging.js';
 export { SchemaExtensionService, EXTENSION_URN_PATTERN, EXTENSION_ATTRIBUTE_NAME, parseExtensionAttributes, type TenantSchemas } from './extensions/schema-extension.service.js';
 export { TenantSchemaExtensionEntity, EXTENSION_ATTRIBUTE_TYPES, type ExtensionAttribute, type ExtensionAttributeType } from './extensions/schema-extension.entity.js';

@@ -11,6 +11,7 @@ import { OidcPayloadClient1796010718722 } from './1796010718722-oidc-payload-cli
 import { EventIgnoredAttributes1796012638228 } from './1796012638228-event-ignored-attributes.js';
 import { TenantSchemaExtensions1796014000000 } from './1796014000000-tenant-schema-extensions.js';
 import { OAuthClientLastUsed1796596730359 } from './1796596730359-oauth-client-last-used.js';
+import { LeanWriteIndexes1796605711164 } from './1796605711164-lean-write-indexes.js';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   EventIgnoredAttributes1796012638228,
   TenantSchemaExtensions1796014000000,
   OAuthClientLastUsed1796596730359,
+  LeanWriteIndexes1796605711164,
 ];

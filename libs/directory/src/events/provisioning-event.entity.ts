@@ -72,7 +72,11 @@ export class ProvisioningEventEntity {
   @Column({ type: 'int', default: 1 })
   count: number;
 
-  /** The aggregation key of a counter row (`auth:<reason>:<minute>`), unique per tenant; null for single events. */
+  /**
+   * The aggregation key of a counter row (`auth:<reason>:<minute>`); null for single events. One row
+   * per tenant and bucket, kept so by AuthFailureLog, not by a unique index (two instances counting
+   * a new bucket at once may each add one).
+   */
   @Column({ type: 'varchar', length: 96, nullable: true })
   bucket: string | null;
 }
