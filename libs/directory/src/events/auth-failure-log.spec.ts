@@ -9,29 +9,36 @@ interface CounterRow {
 }
 
 /**
- * A database holding counter rows, which answers the counter's UPDATE (by tenant, `at` range and
- * bucket, with the affected-row count as TypeORM's structured result) and INSERT, records every
+ * A database holding counter rows (the n-th inserted has id n), which answers the counter's UPDATE by
+ * id or by tenant, `at` range and bucket (with the affected-row count as TypeORM's structured result)
+ * and its INSERT (with the new row's id, as better-sqlite3's lastInsertRowid), records every
  * statement, and takes `delayMs` per transaction. Dates are bound as on SQLite.
  */
 function recordingDatabase(delayMs: number) {
   const rows: CounterRow[] = [];
   const statements: { sql: string; params: unknown[] }[] = [];
   let transactions = 0;
+  const update = (found: CounterRow[], count: number, at: unknown) => {
+    for (const r of found) Object.assign(r, { count: r.count + count, at });
+    return { affected: found.length };
+  };
   const manager = {
     queryRunner: {
       query: async (sql: string, params: unknown[], structured?: boolean) => {
         statements.push({ sql, params });
         expect(structured).toBe(true);
+        if (sql.startsWith('INSERT')) {
+          const [tenantId, bucket, at, count] = params;
+          rows.push({ tenantId, bucket, at, count: Number(count) });
+          return { raw: rows.length, affected: 1 };
+        }
+        if (sql.endsWith('WHERE id = ?')) {
+          const [count, at, id] = params as [number, string, string];
+          return update(rows.filter((_, index) => String(index + 1) === id), count, at);
+        }
         const [count, at, tenantId, from, to, bucket] = params as [number, string, string, string, string, string];
-        const found = rows.filter((r) => r.tenantId === tenantId && String(r.at) >= from && String(r.at) < to && r.bucket === bucket);
-        for (const r of found) Object.assign(r, { count: r.count + count, at });
-        return { affected: found.length };
+        return update(rows.filter((r) => r.tenantId === tenantId && String(r.at) >= from && String(r.at) < to && r.bucket === bucket), count, at);
       },
-    },
-    query: async (sql: string, params: unknown[]) => {
-      statements.push({ sql, params });
-      const [tenantId, bucket, at, count] = params;
-      rows.push({ tenantId, bucket, at, count: Number(count) });
     },
   };
   const db = {
@@ -64,7 +71,7 @@ describe('AuthFailureLog', () => {
     expect(rows).toEqual([{ tenantId: 'tenant-a', bucket: 'auth:scim-token-revoked:2026-11-30T04:00', at: '2026-11-30 04:00:10.000', count: 1000 }]);
   });
 
-  it("adds a later count of the same minute to the bucket's row: found by tenant, the minute's range of `at` and bucket", async () => {
+  it("adds a later count of the same minute to the bucket's row, by the id of the row it inserted", async () => {
     const { db, rows, statements, inserts } = recordingDatabase(0);
     const log = new AuthFailureLog(db);
     await log.count('tenant-a', failure, new Date('2026-11-30T04:00:00Z'));
@@ -72,6 +79,15 @@ describe('AuthFailureLog', () => {
     await log.count('tenant-a', failure, new Date('2026-11-30T04:00:59.999Z'));
     expect(inserts()).toHaveLength(1);
     expect(rows).toEqual([{ tenantId: 'tenant-a', bucket: 'auth:scim-token-revoked:2026-11-30T04:00', at: '2026-11-30 04:00:59.999', count: 3 }]);
+    expect(statements.at(-1)).toEqual({ sql: 'UPDATE provisioning_events SET count = count + ?, at = ? WHERE id = ?', params: [1, '2026-11-30 04:00:59.999', '1'] });
+  });
+
+  it("finds a bucket's row it did not insert (another instance's) by tenant, the minute's range of `at` and bucket", async () => {
+    const { db, rows, statements, inserts } = recordingDatabase(0);
+    await new AuthFailureLog(db).count('tenant-a', failure, new Date('2026-11-30T04:00:00Z'));
+    await new AuthFailureLog(db).count('tenant-a', failure, new Date('2026-11-30T04:00:59.999Z'));
+    expect(inserts()).toHaveLength(1);
+    expect(rows).toEqual([{ tenantId: 'tenant-a', bucket: 'auth:scim-token-revoked:2026-11-30T04:00', at: '2026-11-30 04:00:59.999', count: 2 }]);
     const update = statements.at(-1)!;
     expect(update.sql).toBe('UPDATE provisioning_events SET count = count + ?, at = ? WHERE tenant_id = ? AND at >= ? AND at < ? AND bucket = ?');
     expect(update.params).toEqual([1, '2026-11-30 04:00:59.999', 'tenant-a', '2026-11-30 04:00:00.000', '2026-11-30 04:01:00.000', 'auth:scim-token-revoked:2026-11-30T04:00']);

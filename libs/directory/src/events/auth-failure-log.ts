@@ -32,6 +32,8 @@ export interface AuthFailure {
 }
 
 interface PendingCount {
+  /** Tenant and bucket. */
+  key: string;
   row: Partial<ProvisioningEventEntity>;
   count: number;
   /** The bucket's minute: a counter row's `at` is always within it. */
@@ -39,6 +41,8 @@ interface PendingCount {
 }
 
 const MINUTE_MS = 60_000;
+/** Counter rows this instance inserted, remembered by their id (a bounded memory: forgetting one costs one range UPDATE). */
+const MAX_KNOWN_ROWS = 1000;
 
 /** The provisioning-event operation of a counter of authentication failures. */
 export const AUTH_FAILURE_OPERATION = 'auth.failure';
@@ -58,6 +62,8 @@ export class AuthFailureLog {
   private pending = new Map<string, PendingCount>();
   private chain: Promise<void> = Promise.resolve();
   private scheduled: Promise<void> | null = null;
+  /** The id of the counter row this instance inserted, by tenant and bucket. */
+  private readonly rowIds = new Map<string, string>();
 
   constructor(private readonly db: Database) {}
 
@@ -68,6 +74,7 @@ export class AuthFailureLog {
     let entry = this.pending.get(key);
     if (!entry) {
       entry = {
+        key,
         count: 0,
         minute,
         row: {
@@ -111,30 +118,43 @@ export class AuthFailureLog {
   }
 
   /**
-   * Adds each pending count to its row: an UPDATE of the row of its tenant, minute and bucket, or an
-   * INSERT when there is none yet. The writes of this instance are serialised (`chain`), so it never
-   * inserts a bucket's row twice; two instances counting the same new bucket at once may each insert
-   * one, which is harmless: the bucket then has two rows whose counts add up to its calls (health
-   * sums `count`; the event list shows both rows).
+   * Adds each pending count to its row, or inserts the row when there is none yet. A row this
+   * instance inserted is updated by its id, which locks that row alone. Otherwise the row is looked
+   * for by its tenant, minute and bucket (the tenant + `at` index every event has): that range read
+   * also locks the tenant's newest stretch of the index against other event inserts until this short
+   * transaction ends, so it is done once per bucket, not on every write of a flood.
+   *
+   * The writes of this instance are serialised (`chain`), so it never inserts a bucket's row twice;
+   * two instances counting the same new bucket at once may each insert one, which is harmless: the
+   * bucket then has two rows whose counts add up to its calls (health sums `count`; the event list
+   * shows both rows).
    */
   private async write(batch: PendingCount[]): Promise<void> {
+    const inserted: [string, string][] = [];
     try {
       await this.db.transaction(async (m) => {
-        for (const { row, count, minute } of batch) {
+        inserted.length = 0;
+        for (const { key, row, count, minute } of batch) {
           const at = this.db.dateParam(row.at!);
-          const from = this.db.dateParam(minute);
-          const to = this.db.dateParam(new Date(minute.getTime() + MINUTE_MS));
+          const id = this.rowIds.get(key);
           // The query runner's structured result: `affected` from mysql2's affectedRows or better-sqlite3's changes.
-          const updated = await m.queryRunner!.query(
-            'UPDATE provisioning_events SET count = count + ?, at = ? WHERE tenant_id = ? AND at >= ? AND at < ? AND bucket = ?',
-            [count, at, row.tenantId, from, to, row.bucket],
-            true,
-          );
+          const updated =
+            id !== undefined
+              ? await m.queryRunner!.query('UPDATE provisioning_events SET count = count + ?, at = ? WHERE id = ?', [count, at, id], true)
+              : await m.queryRunner!.query(
+                  'UPDATE provisioning_events SET count = count + ?, at = ? WHERE tenant_id = ? AND at >= ? AND at < ? AND bucket = ?',
+                  [count, at, row.tenantId, this.db.dateParam(minute), this.db.dateParam(new Date(minute.getTime() + MINUTE_MS)), row.bucket],
+                  true,
+                );
           if (updated.affected) continue;
           const insert = this.db.insertStatement(ProvisioningEventEntity, [{ ...row, count }])!;
-          await m.query(insert.sql, [...insert.params]);
+          const result = await m.queryRunner!.query(insert.sql, [...insert.params], true);
+          // The new row's id: mysql2's insertId, better-sqlite3's lastInsertRowid.
+          inserted.push([key, String(this.db.kind === 'mysql' ? (result.raw as { insertId: unknown }).insertId : result.raw)]);
         }
       });
+      if (this.rowIds.size + inserted.length > MAX_KNOWN_ROWS) this.rowIds.clear();
+      for (const [key, id] of inserted) this.rowIds.set(key, id);
     } catch (error) {
       this.logger.warn(`Could not count ${batch.length} authentication failure(s): ${describeFailure(error)}`);
     }
