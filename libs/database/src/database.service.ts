@@ -199,11 +199,14 @@ export class Database {
         return await this.withConnection(async (connection) => {
           // The lost session may still be alive on the server (a stalled network, a paused host):
           // end it first, or its COMMIT could land after the answer below. Thread ids start again
-          // after a restart, so only a session of the same server that has not restarted is ended.
+          // after a restart, so a server that has clearly restarted since the COMMIT was sent (its
+          // uptime, in whole seconds, is shorter than the time since) is left alone: the session died
+          // with it. Any doubt goes to ending the session: a wrong KILL fails one other request,
+          // which is retried, while a session left alive can commit after the answer is given.
           const [status] = (await sendBatch(connection, [{ sql: "SHOW GLOBAL STATUS LIKE 'Uptime'", params: [] }], timeout)) as Row[][];
           const uptimeMs = Number(status[0]?.Value ?? 0) * 1000;
           const sameServer = lost.config?.host === connection.config?.host && lost.config?.port === connection.config?.port;
-          if (sameServer && uptimeMs > Date.now() - since + 2000 && lost.threadId !== connection.threadId) {
+          if (sameServer && uptimeMs + 1000 > Date.now() - since && lost.threadId !== connection.threadId) {
             const thread = Number(lost.threadId);
             await sendBatch(connection, [{ sql: `KILL CONNECTION ${thread}`, params: [] }], timeout).catch((error) => {
               // 1094: no such thread (the session ended by itself).
