@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { requestContext, type RequestLogContext } from './logger.js';
 import { recordRequest } from './metrics.js';
+import { isScimPath } from '../scim/scim-errors.js';
 
 /** An incoming `X-Request-Id` is kept when it looks like an id: short, printable, no spaces. */
 const SANE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -64,7 +65,9 @@ export function instrumentHttp(fastify: FastifyInstance, log: Logger): void {
     const started = performance.now();
     // Read now: Nest's middleware strips its mount from the URL (the OAuth mount).
     const url = request.url;
-    reply.raw.setHeader('X-Request-Id', request.id);
+    // On the reply for SCIM (see securityHeaders), on the raw response for the doors that write past Fastify.
+    if (isScimPath(url)) reply.header('X-Request-Id', request.id);
+    else reply.raw.setHeader('X-Request-Id', request.id);
     const context: RequestLogContext = { reqId: request.id, tenantId: () => tenantOf(request) };
     // A response closes once: `on` spares the wrapper `once` allocates.
     reply.raw.on('close', () => {
