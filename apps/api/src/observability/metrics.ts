@@ -1,5 +1,14 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register, type CounterConfiguration, type LabelValues } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  register,
+  type CounterConfiguration,
+  type LabelValues,
+  type Metric,
+  type MetricValueWithName,
+} from 'prom-client';
 import { Database } from '@app/database';
 
 /** The doors a rate limit guards, as the `door` label of `rate_limit_rejections_total`. */
@@ -46,6 +55,59 @@ class TalliedCounter<T extends string> {
 }
 
 /**
+ * A histogram of the request path, kept in plain arrays per label set (found by a key the caller
+ * builds) and written out by prom-client's registry as its own histograms are: prom-client's
+ * `observe` validates and hashes the label set on every call. It takes part in the cluster's
+ * aggregation (summed, as histograms are) and in `register.resetMetrics()`.
+ */
+class TalliedHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, { labels: Record<string, string>; buckets: number[]; sum: number; count: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[],
+  ) {
+    register.registerMetric(this as unknown as Metric);
+  }
+
+  /** One observation for the label set `key` names; `labels` is called only the first time the key is seen. */
+  observe(key: string, labels: () => Record<string, string>, value: number): void {
+    let series = this.series.get(key);
+    if (!series) {
+      series = { labels: labels(), buckets: this.bounds.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, series);
+    }
+    series.sum += value;
+    series.count++;
+    const bucket = this.bounds.findIndex((bound) => value <= bound);
+    if (bucket >= 0) series.buckets[bucket]++;
+  }
+
+  /** The series in prom-client's form: cumulative `_bucket` lines (with `le` first), `_sum` and `_count`. */
+  async get(): Promise<{ name: string; help: string; type: string; values: MetricValueWithName<string>[]; aggregator: string }> {
+    const values: MetricValueWithName<string>[] = [];
+    for (const { labels, buckets, sum, count } of this.series.values()) {
+      let cumulative = 0;
+      this.bounds.forEach((bound, i) => {
+        cumulative += buckets[i];
+        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound, ...labels }, value: cumulative });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', ...labels }, value: count });
+      values.push({ metricName: `${this.name}_sum`, labels: { ...labels }, value: sum });
+      values.push({ metricName: `${this.name}_count`, labels: { ...labels }, value: count });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
+/**
  * The process's metrics, in prom-client's global registry (which the cluster primary aggregates
  * across workers). Created once per process: several apps in one process (tests) share them.
  * Labels are bounded: route patterns, never raw URLs; tenant ids (thousands at most), never user ids.
@@ -56,12 +118,11 @@ class ProcessMetrics {
     help: 'HTTP requests answered, by method, route pattern and status code',
     labelNames: ['method', 'route', 'status'] as const,
   });
-  readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from the request arriving to the response being sent, by method and route pattern',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  });
+  readonly httpDuration = new TalliedHistogram(
+    'http_request_duration_seconds',
+    'Time from the request arriving to the response being sent, by method and route pattern',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
   readonly scimOperations = new TalliedCounter({
     name: 'scim_operations_total',
     help: 'SCIM operations on Users and Groups, by tenant id, resource type and operation (list, get, create, replace, patch, delete)',
@@ -140,14 +201,22 @@ export function scimOperation(method: string, route: string): { resource: string
   return operation ? { resource: match[1], operation } : undefined;
 }
 
+/** The SCIM operation of each method and route pattern seen (route patterns are bounded), null for none. */
+const scimOperations = new Map<string, { resource: string; operation: string } | null>();
+
 /** One answered HTTP request, for the request and SCIM metrics. */
 export function recordRequest(request: { method: string; route: string; status: number; seconds: number; tenantId?: string }): void {
   const m = metrics();
   const { method, route } = request;
   const status = String(request.status);
-  m.httpRequests.inc(`${method} ${route} ${status}`, () => ({ method, route, status }));
-  m.httpDuration.observe({ method, route }, request.seconds);
-  const scim = scimOperation(method, route);
+  const methodRoute = `${method} ${route}`;
+  m.httpRequests.inc(`${methodRoute} ${status}`, () => ({ method, route, status }));
+  m.httpDuration.observe(methodRoute, () => ({ method, route }), request.seconds);
+  let scim = scimOperations.get(methodRoute);
+  if (scim === undefined) {
+    scim = scimOperation(method, route) ?? null;
+    scimOperations.set(methodRoute, scim);
+  }
   if (!scim) return;
   const tenant = request.tenantId ?? 'none';
   const key = `${tenant} ${scim.resource} ${scim.operation}`;
