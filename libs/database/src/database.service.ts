@@ -2,6 +2,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
 import { AppConfig } from '@app/config';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver.js';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import {
   COMMIT,
   MysqlUnitOfWork,
@@ -273,14 +274,31 @@ export class Database {
   /** One multi-row INSERT of entities, every column bound as a parameter (generated ids left out); null when there are no rows. */
   insertStatement<T extends ObjectLiteral>(target: EntityTarget<T>, rows: Partial<T>[]): Statement | null {
     if (rows.length === 0) return null;
-    const meta = this.metadata(target);
-    const columns = meta.columns.filter((c) => !c.isGenerated);
+    const { columns, head, group } = this.insertShape(target);
+    const driver = this.dataSource.driver;
     const params: unknown[] = [];
-    const values = rows.map((row) => {
-      for (const c of columns) params.push(this.dataSource.driver.preparePersistentValue((row as Record<string, unknown>)[c.propertyName] ?? null, c));
-      return `(${columns.map(() => '?').join(', ')})`;
-    });
-    return { sql: `INSERT INTO ${meta.tableName} (${columns.map((c) => c.databaseName).join(', ')}) VALUES ${values.join(', ')}`, params };
+    for (const row of rows) {
+      for (const c of columns) params.push(driver.preparePersistentValue((row as Record<string, unknown>)[c.propertyName] ?? null, c));
+    }
+    return { sql: rows.length === 1 ? head + group : head + Array(rows.length).fill(group).join(', '), params };
+  }
+
+  private readonly insertShapes = new Map<EntityTarget<ObjectLiteral>, { columns: ColumnMetadata[]; head: string; group: string }>();
+
+  /** An entity type's inserted columns and the text of its INSERT, worked out once. */
+  private insertShape(target: EntityTarget<ObjectLiteral>): { columns: ColumnMetadata[]; head: string; group: string } {
+    let shape = this.insertShapes.get(target);
+    if (!shape) {
+      const meta = this.metadata(target);
+      const columns = meta.columns.filter((c) => !c.isGenerated);
+      shape = {
+        columns,
+        head: `INSERT INTO ${meta.tableName} (${columns.map((c) => c.databaseName).join(', ')}) VALUES `,
+        group: `(${columns.map(() => '?').join(', ')})`,
+      };
+      this.insertShapes.set(target, shape);
+    }
+    return shape;
   }
 
   /** `UPDATE … SET` of the given properties of one entity type, bound as parameters; null when nothing is set. */
