@@ -19,11 +19,15 @@ export class LastUse {
     private readonly logger: Logger,
   ) {}
 
-  async record(id: string, now = Date.now()): Promise<void> {
+  /** Resolves once the write, if one is due, is done; undefined (nothing to wait for) when none is. */
+  record(id: string, now = Date.now()): Promise<void> | undefined {
     const last = this.written.get(id);
-    if (last !== undefined && now - last <= GRANULARITY_MS) return;
+    if (last !== undefined && now - last <= GRANULARITY_MS) return undefined;
     if (this.written.size >= MAX_REMEMBERED) this.written.clear();
     this.written.set(id, now);
-    await this.write(id, new Date(now)).catch((error: unknown) => this.logger.warn(`Could not record the use of ${this.what} ${id}: ${describeFailure(error)}`));
+    return this.write(id, new Date(now)).then(
+      () => undefined,
+      (error: unknown) => this.logger.warn(`Could not record the use of ${this.what} ${id}: ${describeFailure(error)}`),
+    );
   }
 }

@@ -26,6 +26,13 @@ const MAX_HOLD_MS = 1000;
  */
 const MAX_WAITING_PER_TENANT = 256;
 
+/** What the SCIM guard learns of a request's rate. */
+export interface GateVerdict {
+  allowed: boolean;
+  retryAfterSeconds: number;
+}
+const LET_THROUGH: GateVerdict = Object.freeze({ allowed: true, retryAfterSeconds: 0 });
+
 /** Marks a request whose SCIM rate was already counted at the door. */
 const COUNTED = Symbol('scimRateCounted');
 /** The digest of a request's bearer token, once computed. */
@@ -159,15 +166,15 @@ export class ScimRateGate {
    * Called by the SCIM guard once the token is valid: remembers the token's tenant for the next
    * request, and counts this one unless the door already did. Returns the verdict.
    */
-  async countAfterAuthentication(req: Headed, tenantId: string, ownPerSecond: number | null): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+  countAfterAuthentication(req: Headed, tenantId: string, ownPerSecond: number | null): GateVerdict | Promise<GateVerdict> {
     const digest = digestOf(req);
     if (digest) {
       if (this.known.size >= MAX_REMEMBERED && !this.known.has(digest)) this.known.clear();
       this.known.set(digest, { tenantId, ownPerSecond });
     }
-    if ((req as unknown as Record<symbol, boolean>)[COUNTED]) return { allowed: true, retryAfterSeconds: 0 };
-    const verdict = await this.limits.scim(tenantId, ownPerSecond);
-    return { allowed: verdict.allowed, retryAfterSeconds: retryAfterSeconds(verdict) };
+    // Counted at the door already (the usual case): answered without a promise.
+    if ((req as unknown as Record<symbol, boolean>)[COUNTED]) return LET_THROUGH;
+    return this.limits.scim(tenantId, ownPerSecond).then((verdict) => ({ allowed: verdict.allowed, retryAfterSeconds: retryAfterSeconds(verdict) }));
   }
 
   /** Pauses a refusal (see MAX_HELD_PER_TENANT). */

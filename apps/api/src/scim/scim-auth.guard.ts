@@ -51,13 +51,15 @@ export class ScimAuthGuard extends AuthGuard([SCIM_BEARER, OAUTH_BEARER]) {
       await this.failures.count(principal.tenantId, { reason: 'tenant-suspended', actor: actorOf(principal, req), status: 403 });
       throw new ScimError(403, undefined, 'The tenant is suspended: Atea support can resume it');
     }
-    const verdict = await this.gate.countAfterAuthentication(req, principal.tenantId, door.scimRateLimitPerSecond);
+    // Both answer at once in the usual case (counted at the door, last use written this minute).
+    const counted = this.gate.countAfterAuthentication(req, principal.tenantId, door.scimRateLimitPerSecond);
+    const verdict = counted instanceof Promise ? await counted : counted;
     if (!verdict.allowed) {
       throw ScimError.rateLimited(`Too many requests for this tenant: retry after ${verdict.retryAfterSeconds} seconds`, verdict.retryAfterSeconds);
     }
     // The tenant's health shows the last call let through, reads included.
-    if (principal.via === 'oauth') await this.clients.recordUse(principal.credentialId);
-    else await this.scimTokens.recordUse(principal.credentialId);
+    const written = principal.via === 'oauth' ? this.clients.recordUse(principal.credentialId) : this.scimTokens.recordUse(principal.credentialId);
+    if (written) await written;
     return true;
   }
 

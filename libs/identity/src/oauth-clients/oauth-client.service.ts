@@ -147,7 +147,7 @@ export class OAuthClientService {
    * Notes that an access token of the client got a SCIM call through: last_used_at, written at most
    * once a minute per client. Never throws: a busy database must not fail the call it rides on.
    */
-  recordUse(clientId: string, now = Date.now()): Promise<void> {
+  recordUse(clientId: string, now = Date.now()): Promise<void> | undefined {
     return this.lastUse.record(clientId, now);
   }
 

@@ -122,7 +122,7 @@ export class ScimTokenService {
    * suspended tenant is refused all the same): last_used_at, written at most once a minute per token
    * and instance. Never throws: a busy or unreachable database must not fail the request it rides on.
    */
-  recordUse(tokenId: string, now = Date.now()): Promise<void> {
+  recordUse(tokenId: string, now = Date.now()): Promise<void> | undefined {
     return this.lastUse.record(tokenId, now);
   }
 
