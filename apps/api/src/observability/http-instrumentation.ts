@@ -92,10 +92,11 @@ export function instrumentHttp(fastify: FastifyInstance, log: Logger): void {
     (request as { [CONTEXT]?: RequestLogContext })[CONTEXT] = context;
     requestContext.run(context, done);
   });
-  // Reading the body leaves the request's async context; the handler runs in it again.
+  // Reading the body leaves the request's async context; the handler runs in it again. A request
+  // without a body is still in it.
   fastify.addHook('preValidation', (request, _reply, done) => {
     const context = (request as { [CONTEXT]?: RequestLogContext })[CONTEXT];
-    if (context) requestContext.run(context, done);
+    if (context && requestContext.getStore() !== context) requestContext.run(context, done);
     else done();
   });
 }
