@@ -50,8 +50,8 @@ function binaryOrder(a: string, b: string): number {
  * searches read the tenants first and name them in the query (`tenant_id IN (…)`, TENANTS_PER_QUERY
  * at a time in the order of their ids, every query in one round trip), so that each tenant is one
  * range of the tenant-led index; the rows of the queries are merged in key order and cut to the
- * limit. The externalId search is one query on its own index. The only read in the service that is not scoped to one tenant: it is
- * for support staff, and it answers with each user's tenant.
+ * limit. The externalId search is one query on its own index. The only read in the service that is
+ * not scoped to one tenant: it is for support staff, and it answers with each user's tenant.
  */
 @Injectable()
 export class UserSearchService {
