@@ -148,7 +148,11 @@ export class ScimUserRepository {
         for (const attribute of CHILDREN) {
           stored[attribute] = this.replaceChildren(unit, attribute, tenantId, id, current[attribute], data[attribute]);
         }
-        unit.queue({ sql: 'DELETE FROM scim_user_extension_values WHERE tenant_id = ? AND user_id = ?', params: [tenantId, id] });
+        // A user's extension values are written with their JSON copy in `extra`, under the extension's
+        // URN: a user whose JSON names none has no rows to replace (most users, of most tenants).
+        if (user.extra?.includes('"urn:')) {
+          unit.queue({ sql: 'DELETE FROM scim_user_extension_values WHERE tenant_id = ? AND user_id = ?', params: [tenantId, id] });
+        }
         this.insertExtensionValues(unit, tenantId, id, data);
         unit.queue(this.events.statement(tenantId, { ...event, resourceId: id, changed: result.changed }));
         // Versions only grow, and each write is based on the one before under the row lock.
