@@ -61,7 +61,8 @@ export function securityHeaders(fastify: FastifyInstance): void {
   const documents = helmetHeaders();
   const api = documents.filter(([name]) => API_HEADERS.has(name.toLowerCase()));
   const docs = documents.map(([name, value]): [string, string] => [name, name.toLowerCase() === 'content-security-policy' ? DOCS_CSP : value]);
-  const scim = Object.fromEntries(api);
+  // Lower-cased once: the reply lower-cases every name it is given.
+  const scim = Object.fromEntries(api.map(([name, value]) => [name.toLowerCase(), value]));
   // Chosen by the URL when the request arrives: an onSend hook would put every response through
   // Fastify's onSend chain for the sake of the docs alone.
   fastify.addHook('onRequest', (request, reply, done) => {
