@@ -10,8 +10,9 @@ import { TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
  *   tenant-led indexes the SCIM door has anyway, `uq_scim_users_user_name` and
  *   `ix_scim_user_emails_value`.
  * - `uq_provisioning_events_bucket` (tenant and bucket, unique): only the counters of authentication
- *   failures used it, for their upsert; they now find their row by tenant, minute and bucket on
- *   `ix_provisioning_events_at` and insert it when there is none.
+ *   failures used it, for their upsert; they now update their row by its id (or, for a row another
+ *   instance inserted, by tenant, minute and bucket on `ix_provisioning_events_at`) and insert it
+ *   when there is none.
  *
  * `down` merges the rows of a bucket first (two instances may each have inserted one since), so
  * that the unique index can be built again.
