@@ -1,4 +1,4 @@
-import { dialects, startApp, type TestApp } from './support/test-app.js';
+import { dialects, startApp, type Dialect, type TestApp } from './support/test-app.js';
 import { scimClient } from './support/scim-client.js';
 import {
   authorizationPath,
@@ -21,6 +21,13 @@ async function discovery(t: TestApp, headers: Record<string, string> = {}): Prom
   return (await res.json()) as Record<string, any>;
 }
 
+/** An app started with `env`, a tenant of it, the tenant's admin and an OAuth client of the tenant. */
+async function appWithClient(dialect: Dialect, env: Record<string, string>) {
+  const t = await startApp(dialect, env);
+  const tenant = await t.tenant();
+  return { t, admin: await t.admin(tenant.id), client: await t.client(tenant.id) };
+}
+
 /** Every absolute URL anywhere in a JSON document. */
 function urlsIn(value: unknown): string[] {
   if (typeof value === 'string') return /^[a-z]+:\/\//i.test(value) ? [value] : [];
@@ -36,10 +43,7 @@ describe.each(dialects())('What the authorization server emits and accepts, on %
 
   beforeAll(async () => {
     // Forwarded headers are trusted for the client address, never for the URLs.
-    t = await startApp(dialect, { TRUST_PROXY: 'true' });
-    const tenant = await t.tenant();
-    admin = await t.admin(tenant.id);
-    client = await t.client(tenant.id);
+    ({ t, admin, client } = await appWithClient(dialect, { TRUST_PROXY: 'true' }));
   });
   afterAll(() => t?.close());
 
@@ -213,10 +217,7 @@ describe('Cookies behind TLS termination', () => {
 
   beforeAll(async () => {
     // The test talks plain http to the instance, as a TLS-terminating load balancer would, and sends no X-Forwarded-Proto.
-    t = await startApp('sqlite', { PUBLIC_URL: PUBLIC });
-    const tenant = await t.tenant();
-    admin = await t.admin(tenant.id);
-    client = await t.client(tenant.id);
+    ({ t, admin, client } = await appWithClient('sqlite', { PUBLIC_URL: PUBLIC }));
   });
   afterAll(() => t?.close());
 
@@ -253,10 +254,7 @@ describe('PUBLIC_URL with a path, behind a proxy that strips it', () => {
     /;\s*path=([^;]+)/i.exec(res.headers.getSetCookie().find((line) => line.startsWith(`${name}=`)) ?? '')?.[1];
 
   beforeAll(async () => {
-    t = await startApp('sqlite', { PUBLIC_URL: PUBLIC });
-    const tenant = await t.tenant();
-    admin = await t.admin(tenant.id);
-    client = await t.client(tenant.id);
+    ({ t, admin, client } = await appWithClient('sqlite', { PUBLIC_URL: PUBLIC }));
   });
   afterAll(() => t?.close());
 

@@ -37,9 +37,7 @@ export class RateLimits implements OnApplicationShutdown {
    */
   scimNow(tenantId: string, ownPerSecond: number | null): Verdict | undefined {
     if (!this.store.takeNow) return undefined;
-    const verdict = this.store.takeNow(`scim:${tenantId}`, this.scimBucket(ownPerSecond));
-    if (!verdict.allowed) this.metrics.rateLimited('scim', tenantId);
-    return verdict;
+    return this.tallied('scim', tenantId, this.store.takeNow(`scim:${tenantId}`, this.scimBucket(ownPerSecond)));
   }
 
   private scimBucket(ownPerSecond: number | null): Bucket {
@@ -76,10 +74,13 @@ export class RateLimits implements OnApplicationShutdown {
   }
 
   /** Counts a refusal in the metrics (rate_limit_rejections_total). */
-  private async counted(door: RateLimitedDoor, tenantId: string | undefined, verdict: Promise<Verdict>): Promise<Verdict> {
-    const result = await verdict;
-    if (!result.allowed) this.metrics.rateLimited(door, tenantId);
-    return result;
+  private counted(door: RateLimitedDoor, tenantId: string | undefined, verdict: Promise<Verdict>): Promise<Verdict> {
+    return verdict.then((result) => this.tallied(door, tenantId, result));
+  }
+
+  private tallied(door: RateLimitedDoor, tenantId: string | undefined, verdict: Verdict): Verdict {
+    if (!verdict.allowed) this.metrics.rateLimited(door, tenantId);
+    return verdict;
   }
 
   private adminAuthBucket(): Bucket {

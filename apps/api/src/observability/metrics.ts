@@ -82,8 +82,13 @@ class TalliedHistogram {
     }
     series.sum += value;
     series.count++;
-    const bucket = this.bounds.findIndex((bound) => value <= bound);
-    if (bucket >= 0) series.buckets[bucket]++;
+    // The first bucket whose bound holds the value; above the last bound, only +Inf (the count) holds it.
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (value <= this.bounds[i]) {
+        series.buckets[i]++;
+        break;
+      }
+    }
   }
 
   /** The series in prom-client's form: cumulative `_bucket` lines (with `le` first), `_sum` and `_count`. */

@@ -96,12 +96,12 @@ export class ScimTokenService {
    */
   async check(token: string): Promise<ScimTokenPrincipal | ScimTokenRefusal | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-    const hash = hashToken(token);
+    const tokenHash = hashToken(token);
     const now = Date.now();
-    let known = this.verified.get(hash);
+    let known = this.verified.get(tokenHash);
     if (!known || known.until <= now) {
-      this.verified.delete(hash);
-      const entity = await this.db.read((m) => m.findOneBy(ScimTokenEntity, { tokenHash: hash }));
+      this.verified.delete(tokenHash);
+      const entity = await this.db.read((m) => m.findOneBy(ScimTokenEntity, { tokenHash }));
       if (!entity) return null;
       known = {
         principal: { tenantId: entity.tenantId, tokenId: entity.id },
@@ -110,7 +110,7 @@ export class ScimTokenService {
         until: now + VERIFIED_TTL_MS,
       };
       if (this.verified.size >= MAX_CACHED) this.verified.clear();
-      this.verified.set(hash, known);
+      this.verified.set(tokenHash, known);
     }
     if (known.revoked) return { ...known.principal, reason: 'revoked' };
     if (known.expiresAt !== null && known.expiresAt <= now) return { ...known.principal, reason: 'expired' };
@@ -134,7 +134,7 @@ export class ScimTokenService {
       await audit?.(m);
       return true;
     });
-    for (const [hash, known] of this.verified) if (known.principal.tokenId === id) this.verified.delete(hash);
+    for (const [tokenHash, known] of this.verified) if (known.principal.tokenId === id) this.verified.delete(tokenHash);
     return revoked;
   }
 
