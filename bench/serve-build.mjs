@@ -8,12 +8,14 @@
 //
 //   node bench/serve-build.mjs /tmp/base                        # prints --peer-url … --peer-token … --peer-pid …
 //   npm run bench -- --peer-url … --peer-token … --peer-pid …   # ours/peer is then this build against the base
-//   node bench/serve-build.mjs /tmp/base -- --max-semi-space-size=8   # Node flags for the served build
+//   node bench/serve-build.mjs /tmp/base -- --max-semi-space-size=8   # other Node flags for the served build
+//
+// Without `--`, the build runs with the Node flags of its own `npm start` (its package.json).
 //
 // BENCH_MYSQL_URL as for npm run bench (default mysql://root@127.0.0.1:3306/).
 import path from "node:path";
 import mysql from "mysql2/promise";
-import {LIFTED_TENANT_LIMITS, cli, cliJson, generatedSecrets, startApp} from "./lib/app.mjs";
+import {LIFTED_TENANT_LIMITS, cli, cliJson, generatedSecrets, startApp, startFlags} from "./lib/app.mjs";
 
 const [checkout, separator, ...nodeArgs] = process.argv.slice(2);
 if (!checkout || (separator !== undefined && separator !== "--")) {
@@ -45,7 +47,7 @@ try {
     app = await startApp({
         env: {...env, ...LIFTED_TENANT_LIMITS},
         dist,
-        nodeArgs,
+        nodeArgs: separator === undefined ? startFlags(root) : nodeArgs,
         stdio: ["ignore", "ignore", "inherit"],
     });
     console.log(`--peer-url ${app.url}/scim/v2 --peer-token ${token} --peer-pid ${app.pid}`);

@@ -10,10 +10,15 @@ import {fileURLToPath} from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const DIST = path.join(ROOT, "dist");
 
-// The Node flags `npm start` runs the service with (package.json's start script), so that each
-// benchmark measures the service as it runs in production.
-const start = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.start;
-export const START_FLAGS = start.split(/\s+/).filter((word) => word.startsWith("--"));
+/**
+ * The Node flags `npm start` runs the service with (package.json's start script) in a checkout, so
+ * that each benchmark measures the service as it runs in production.
+ */
+export function startFlags(root) {
+    const start = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts.start;
+    return start.split(/\s+/).filter((word) => word.startsWith("--"));
+}
+export const START_FLAGS = startFlags(ROOT);
 
 /**
  * A tenant's rate limit and per-tenant line, lifted: a benchmark that sends one tenant's requests as
