@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './support/ports.js';
 
 const root = resolve(import.meta.dirname, '..');
 const apiMain = join(root, 'dist/apps/api/src/main.js');
@@ -21,14 +21,6 @@ const cliMain = join(root, 'dist/apps/cli/src/main.js');
  */
 const REQUESTS = 3000;
 const CONCURRENCY = 8;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** Scavenges in V8's `--trace-gc-nvp` output: their count and the bytes they promoted. */
 function scavenges(trace: string): { count: number; promoted: number } {

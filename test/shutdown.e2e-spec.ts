@@ -1,23 +1,16 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, dialects, testKeyMaterial, type Dialect } from './support/test-app.js';
 import { entraUser } from './support/scim-client.js';
+import { freePort } from './support/ports.js';
 
 const root = resolve(import.meta.dirname, '..');
 const apiMain = join(root, 'dist/apps/api/src/main.js');
 const cliMain = join(root, 'dist/apps/cli/src/main.js');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** GET over a new connection: the status, or the connection error's code (ECONNREFUSED once the port is closed). */
 async function probe(port: number, path: string): Promise<number | string> {
